@@ -1,0 +1,161 @@
+package org.complianceproxy.proxy.chat;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.complianceproxy.proxy.audit.RequestSummary;
+import org.complianceproxy.proxy.restore.RestoreListener;
+import org.complianceproxy.proxy.restore.Restorer;
+import org.complianceproxy.proxy.token.TokenLookup;
+
+/**
+ * Restores the tokens in a non-streamed OpenAI {@code chat.completion}: in every choice's {@code
+ * message.content} (a string, or content parts with {@code text}), {@code message.refusal}, {@code
+ * message.tool_calls[].function.arguments} and {@code message.function_call.arguments}. Every other
+ * field is left as it came; numbers keep their exact value.
+ *
+ * <p>A body that is not a JSON object (an upstream's HTML error page, truncated JSON) is returned
+ * unchanged: tokens in it stay tokens, so nothing is revealed, and the client sees what the
+ * upstream sent. One instance per response; not thread-safe.
+ */
+public final class ChatCompletionRestorer {
+
+  /** Numbers as exact decimals, so re-serializing never rounds; trailing garbage is not JSON. */
+  static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+          .build();
+
+  private final TokenLookup lookup;
+  // Counts restores, then tells the caller's listener.
+  private final RestoreListener listener;
+  private int restores;
+  // Usage as the upstream reported it, or null.
+  private RequestSummary.Usage usage;
+
+  public ChatCompletionRestorer(TokenLookup lookup, RestoreListener listener) {
+    this.lookup = requireNonNull(lookup, "lookup");
+    requireNonNull(listener, "listener");
+    this.listener =
+        (token, restoration, field) -> {
+          restores++;
+          listener.restored(token, restoration, field);
+        };
+  }
+
+  /**
+   * The body with every known token restored: {@code body} itself when nothing changed, new bytes
+   * otherwise.
+   */
+  public byte[] restore(byte[] body) {
+    requireNonNull(body, "body");
+    JsonNode root;
+    try {
+      root = JSON.readTree(body);
+    } catch (JacksonException e) {
+      return body;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (!(root instanceof ObjectNode)) {
+      return body;
+    }
+    RequestSummary.Usage reported = readUsage(root);
+    if (reported != null) {
+      usage = reported;
+    }
+    boolean changed = false;
+    JsonNode choices = root.get("choices");
+    if (choices != null && choices.isArray()) {
+      for (int i = 0; i < choices.size(); i++) {
+        if (choices.get(i) instanceof ObjectNode choice
+            && choice.get("message") instanceof ObjectNode message) {
+          String prefix = "choices/" + choice.path("index").asInt(i) + "/message/";
+          changed |= restoreMessage(message, prefix);
+        }
+      }
+    }
+    if (!changed) {
+      return body;
+    }
+    try {
+      return JSON.writeValueAsBytes(root);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Usage as the upstream reported it, or {@code null} when it did not. */
+  public RequestSummary.Usage usage() {
+    return usage;
+  }
+
+  /** How many tokens were restored. */
+  public int restores() {
+    return restores;
+  }
+
+  private boolean restoreMessage(ObjectNode message, String prefix) {
+    boolean changed = restoreText(message, "content", prefix + "content");
+    if (message.get("content") instanceof ArrayNode parts) {
+      for (int j = 0; j < parts.size(); j++) {
+        if (parts.get(j) instanceof ObjectNode part) {
+          changed |= restoreText(part, "text", prefix + "content/" + j + "/text");
+        }
+      }
+    }
+    changed |= restoreText(message, "refusal", prefix + "refusal");
+    JsonNode toolCalls = message.get("tool_calls");
+    if (toolCalls != null && toolCalls.isArray()) {
+      for (int j = 0; j < toolCalls.size(); j++) {
+        if (toolCalls.get(j) instanceof ObjectNode call
+            && call.get("function") instanceof ObjectNode function) {
+          changed |=
+              restoreText(
+                  function, "arguments", prefix + "tool_calls/" + j + "/function/arguments");
+        }
+      }
+    }
+    if (message.get("function_call") instanceof ObjectNode functionCall) {
+      changed |= restoreText(functionCall, "arguments", prefix + "function_call/arguments");
+    }
+    return changed;
+  }
+
+  private boolean restoreText(ObjectNode parent, String name, String field) {
+    JsonNode value = parent.get(name);
+    if (value == null || !value.isTextual()) {
+      return false;
+    }
+    String text = value.textValue();
+    String restored = Restorer.restoreAll(text, lookup, field, listener);
+    if (restored.equals(text)) {
+      return false;
+    }
+    parent.put(name, restored);
+    return true;
+  }
+
+  /** The {@code usage} object of a completion or chunk, or {@code null} when it has none. */
+  static RequestSummary.Usage readUsage(JsonNode root) {
+    JsonNode usage = root.get("usage");
+    if (usage == null || !usage.isObject()) {
+      return null;
+    }
+    return new RequestSummary.Usage(
+        usage.path("prompt_tokens").asLong(0),
+        usage.path("completion_tokens").asLong(0),
+        usage.path("total_tokens").asLong(0));
+  }
+}

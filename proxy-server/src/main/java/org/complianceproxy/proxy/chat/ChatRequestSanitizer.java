@@ -1,0 +1,180 @@
+package org.complianceproxy.proxy.chat;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+import org.complianceproxy.dlp.Finding;
+import org.complianceproxy.dlp.Scanner;
+import org.complianceproxy.proxy.error.ProxyError;
+import org.complianceproxy.proxy.error.ProxyException;
+import org.complianceproxy.proxy.token.TokenMinter;
+import org.complianceproxy.proxy.vault.Vault;
+import org.complianceproxy.proxy.vault.VaultEntry;
+
+/**
+ * The way in for an OpenAI chat request: parse it once, scan every text-bearing field (see {@link
+ * ChatTextFields}), apply each finding's action, make every minted token durable in the vault,
+ * resolve the caller's own tokens that the prompt carries, and serialize the result once.
+ *
+ * <p>Parsing and scanning run on the calling thread (CPU only, no I/O); the returned future
+ * completes when the vault has answered, on whichever thread it answers. It fails with a {@link
+ * ProxyException}, never with a message that quotes the request:
+ *
+ * <ul>
+ *   <li>{@code INVALID_JSON}, {@code INVALID_REQUEST}, {@code MISSING_MESSAGES}: the body;
+ *   <li>{@code BLOCKED_BY_POLICY}: a finding whose rule blocks, named by entity type;
+ *   <li>{@code SANITIZER_FAILED}: the scanner failed, or a token collided;
+ *   <li>{@code VAULT_UNAVAILABLE}: the vault could not store or read; nothing may go upstream.
+ * </ul>
+ *
+ * Thread-safe; one instance serves all requests.
+ */
+public final class ChatRequestSanitizer {
+
+  // the DLP scan of one text: sorted, non-overlapping findings
+  private final Function<CharSequence, List<Finding>> scanner;
+  // tokens and fingerprints
+  private final TokenMinter minter;
+  // where minted tokens go and pasted ones are resolved
+  private final Vault vault;
+  // timestamps of finding records
+  private final Clock clock;
+
+  /** A sanitizer whose finding records carry the system clock's time (UTC). */
+  public ChatRequestSanitizer(Scanner scanner, TokenMinter minter, Vault vault) {
+    this(scanner, minter, vault, Clock.systemUTC());
+  }
+
+  public ChatRequestSanitizer(Scanner scanner, TokenMinter minter, Vault vault, Clock clock) {
+    this(requireNonNull(scanner, "scanner")::scan, minter, vault, clock);
+  }
+
+  ChatRequestSanitizer(
+      Function<CharSequence, List<Finding>> scanner, TokenMinter minter, Vault vault, Clock clock) {
+    this.scanner = requireNonNull(scanner, "scanner");
+    this.minter = requireNonNull(minter, "minter");
+    this.vault = requireNonNull(vault, "vault");
+    this.clock = requireNonNull(clock, "clock");
+  }
+
+  public CompletableFuture<SanitizedChat> sanitize(String tenant, String requestId, byte[] body) {
+    requireNonNull(tenant, "tenant");
+    requireNonNull(requestId, "requestId");
+    requireNonNull(body, "body");
+    Rewritten rewritten;
+    try {
+      rewritten = rewrite(tenant, requestId, body);
+    } catch (ProxyException e) {
+      return CompletableFuture.failedFuture(e);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(
+          new ProxyException(ProxyError.SANITIZER_FAILED, "sanitizing failed", Scrubbed.of(e)));
+    }
+    return settleWithVault(tenant, rewritten);
+  }
+
+  /** The request after the CPU-only part: parsed, scanned, rewritten and serialized. */
+  private record Rewritten(
+      byte[] upstreamBody, String model, boolean stream, RequestSanitization sanitization) {}
+
+  private Rewritten rewrite(String tenant, String requestId, byte[] body) {
+    ObjectNode request = parseRequest(body);
+    String model = request.get("model").textValue();
+    boolean stream = stream(request);
+    RequestSanitization sanitization =
+        new RequestSanitization(tenant, requestId, clock.instant(), scanner, minter);
+    ChatTextFields.rewrite(request, sanitization);
+    return new Rewritten(ChatJson.write(request), model, stream, sanitization);
+  }
+
+  /**
+   * Stores the minted tokens and resolves the pasted ones, both at once; the chat may go upstream
+   * only when both succeeded.
+   */
+  private CompletableFuture<SanitizedChat> settleWithVault(String tenant, Rewritten rewritten) {
+    List<VaultEntry> minted = rewritten.sanitization().mintedEntries();
+    List<String> pasted = rewritten.sanitization().pastedTokens();
+    CompletableFuture<Void> stored;
+    CompletableFuture<Map<String, String>> resolved;
+    try {
+      stored =
+          minted.isEmpty() ? CompletableFuture.completedFuture(null) : vault.putAll(tenant, minted);
+      resolved =
+          pasted.isEmpty()
+              ? CompletableFuture.completedFuture(Map.of())
+              : vault.getAll(tenant, pasted);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(vaultFailure(e));
+    }
+    CompletableFuture<SanitizedChat> result = new CompletableFuture<>();
+    stored
+        .thenCombine(resolved, (ignored, found) -> found)
+        .whenComplete(
+            (found, error) -> {
+              if (error != null) {
+                result.completeExceptionally(vaultFailure(error));
+                return;
+              }
+              try {
+                result.complete(
+                    new SanitizedChat(
+                        rewritten.upstreamBody(),
+                        rewritten.model(),
+                        rewritten.stream(),
+                        rewritten.sanitization().restoreTable(found),
+                        rewritten.sanitization().findings()));
+              } catch (RuntimeException e) {
+                result.completeExceptionally(
+                    new ProxyException(
+                        ProxyError.SANITIZER_FAILED, "sanitizing failed", Scrubbed.of(e)));
+              }
+            });
+    return result;
+  }
+
+  private static ObjectNode parseRequest(byte[] body) {
+    JsonNode root = ChatJson.parse(body);
+    if (!(root instanceof ObjectNode request)) {
+      throw new ProxyException(ProxyError.INVALID_REQUEST, "request body: expected a JSON object");
+    }
+    if (!(request.get("messages") instanceof ArrayNode messages) || messages.isEmpty()) {
+      throw new ProxyException(
+          ProxyError.MISSING_MESSAGES, "messages: expected a non-empty array of messages");
+    }
+    JsonNode model = request.get("model");
+    if (model == null || !model.isTextual() || model.textValue().isEmpty()) {
+      throw new ProxyException(ProxyError.INVALID_REQUEST, "model: expected a non-empty string");
+    }
+    return request;
+  }
+
+  private static boolean stream(ObjectNode request) {
+    JsonNode stream = request.get("stream");
+    if (stream == null || stream.isNull()) {
+      return false;
+    }
+    if (!stream.isBoolean()) {
+      throw new ProxyException(ProxyError.INVALID_REQUEST, "stream: expected true or false");
+    }
+    return stream.booleanValue();
+  }
+
+  // the vault's own verdicts (collision, unavailable) stand; anything else means it could not
+  // answer
+  private static ProxyException vaultFailure(Throwable error) {
+    Throwable cause =
+        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof ProxyException proxyException) {
+      return proxyException;
+    }
+    return new ProxyException(ProxyError.VAULT_UNAVAILABLE, "vault failed", Scrubbed.of(cause));
+  }
+}

@@ -1,0 +1,380 @@
+package org.complianceproxy.proxy.chat;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
+import java.util.TreeMap;
+import org.complianceproxy.proxy.audit.RequestSummary;
+import org.complianceproxy.proxy.restore.RestoreListener;
+import org.complianceproxy.proxy.restore.StreamRestorer;
+import org.complianceproxy.proxy.sse.SseEncoder;
+import org.complianceproxy.proxy.sse.SseEvent;
+import org.complianceproxy.proxy.token.TokenLookup;
+
+/**
+ * Restores the tokens of one streamed OpenAI chat completion: takes the upstream's events in order
+ * ({@link #restore}) and returns the bytes to send to the client instead.
+ *
+ * <p>Each text of a {@code chat.completion.chunk} has its own {@link StreamRestorer}, so a token
+ * split across events is restored in the event that completes it: {@code choices[].delta.content},
+ * {@code .refusal}, {@code .function_call.arguments}, and {@code .tool_calls[].function.arguments}
+ * per tool call index. The held-back fragments of a choice are released into the chunk that carries
+ * its {@code finish_reason}; anything still held when {@code [DONE]} or the end of the stream
+ * ({@link #finish}) comes goes into one extra chunk with the {@code id}, {@code object}, {@code
+ * created} and {@code model} of the last chunk.
+ *
+ * <p>An event that cannot change (no {@code <}, also not JSON-escaped, and nothing held back) is
+ * returned as its raw bytes without parsing. A changed event is re-serialized: fields keep their
+ * order, numbers their exact value, unknown fields stay. Events without data, {@code [DONE]}, and
+ * data that is not a JSON object are returned unchanged; so is malformed JSON, whose tokens then
+ * reach the client as tokens: never clear text, and the client could not have parsed the event
+ * anyway.
+ *
+ * <p>One instance per response, used by one thread at a time.
+ */
+public final class ChatStreamRestorer {
+
+  private static final byte[] NOTHING = new byte[0];
+  private static final String[] HEADER_FIELDS = {"id", "object", "created", "model"};
+
+  private final TokenLookup lookup;
+  // Counts restores, then tells the caller's listener.
+  private final RestoreListener listener;
+  // The restorers of every choice that has not finished yet, by choice index.
+  private final Map<Integer, ChoiceRestorers> choices = new TreeMap<>();
+  // id, object, created and model of the last chunk parsed, for a closing chunk; null before one.
+  private ObjectNode lastHeader;
+  // Usage as the upstream reported it, or null.
+  private RequestSummary.Usage usage;
+  private int restores;
+
+  public ChatStreamRestorer(TokenLookup lookup, RestoreListener listener) {
+    this.lookup = requireNonNull(lookup, "lookup");
+    requireNonNull(listener, "listener");
+    this.listener =
+        (token, restoration, field) -> {
+          restores++;
+          listener.restored(token, restoration, field);
+        };
+  }
+
+  /**
+   * The bytes to send to the client for {@code event}: its raw bytes when nothing changed (the same
+   * array, which the caller must not modify), otherwise the event re-encoded, possibly preceded by
+   * a chunk that releases held-back text. Never empty.
+   */
+  public byte[] restore(SseEvent event) {
+    requireNonNull(event, "event");
+    String data = event.data();
+    if (data == null) {
+      return event.raw();
+    }
+    if (isDone(data)) {
+      return concat(flush(), event.raw());
+    }
+    if (!isHolding() && !mayContainToken(data) && !carriesUsage(data)) {
+      return event.raw();
+    }
+    ObjectNode chunk = parseObject(data);
+    if (chunk == null) {
+      return event.raw();
+    }
+    rememberHeader(chunk);
+    RequestSummary.Usage reported = ChatCompletionRestorer.readUsage(chunk);
+    if (reported != null) {
+      usage = reported;
+    }
+    if (!restoreChunk(chunk)) {
+      return event.raw();
+    }
+    return SseEncoder.reencode(event, write(chunk));
+  }
+
+  /**
+   * Ends a stream that stopped without {@code [DONE]}: a chunk releasing whatever is still held
+   * back, or no bytes when nothing is.
+   */
+  public byte[] finish() {
+    return flush();
+  }
+
+  /** Usage as the upstream reported it in its usage chunk, or {@code null} when it did not. */
+  public RequestSummary.Usage usage() {
+    return usage;
+  }
+
+  /** How many tokens were restored so far. */
+  public int restores() {
+    return restores;
+  }
+
+  /** True while some text is held back because it could still become a token. */
+  public boolean isHolding() {
+    for (ChoiceRestorers choice : choices.values()) {
+      if (choice.isHolding()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Feeds every text of the chunk to its restorer; true when the chunk changed. */
+  private boolean restoreChunk(ObjectNode chunk) {
+    if (!(chunk.get("choices") instanceof ArrayNode array)) {
+      return false;
+    }
+    boolean changed = false;
+    for (int i = 0; i < array.size(); i++) {
+      if (!(array.get(i) instanceof ObjectNode choice)) {
+        continue;
+      }
+      int index = choice.path("index").asInt(i);
+      ChoiceRestorers restorers = choices.computeIfAbsent(index, ChoiceRestorers::new);
+      if (choice.get("delta") instanceof ObjectNode delta) {
+        changed |= restorers.feed(delta);
+      }
+      JsonNode finishReason = choice.get("finish_reason");
+      if (finishReason != null && !finishReason.isNull()) {
+        if (restorers.isHolding()) {
+          ObjectNode delta =
+              choice.get("delta") instanceof ObjectNode existing
+                  ? existing
+                  : choice.putObject("delta");
+          restorers.flushInto(delta);
+          changed = true;
+        }
+        choices.remove(index);
+      }
+    }
+    return changed;
+  }
+
+  /** A chunk releasing every held-back fragment, or no bytes when nothing is held. */
+  private byte[] flush() {
+    if (!isHolding()) {
+      choices.clear();
+      return NOTHING;
+    }
+    ObjectNode chunk = ChatCompletionRestorer.JSON.createObjectNode();
+    if (lastHeader != null) {
+      chunk.setAll(lastHeader);
+    }
+    ArrayNode array = chunk.putArray("choices");
+    for (Map.Entry<Integer, ChoiceRestorers> entry : choices.entrySet()) {
+      if (entry.getValue().isHolding()) {
+        ObjectNode choice = array.addObject();
+        choice.put("index", entry.getKey());
+        entry.getValue().flushInto(choice.putObject("delta"));
+        choice.putNull("finish_reason");
+      }
+    }
+    choices.clear();
+    return SseEncoder.encode(write(chunk));
+  }
+
+  private void rememberHeader(ObjectNode chunk) {
+    ObjectNode header = ChatCompletionRestorer.JSON.createObjectNode();
+    for (String name : HEADER_FIELDS) {
+      JsonNode value = chunk.get(name);
+      if (value != null) {
+        header.set(name, value);
+      }
+    }
+    lastHeader = header;
+  }
+
+  private static ObjectNode parseObject(String data) {
+    try {
+      return ChatCompletionRestorer.JSON.readTree(data) instanceof ObjectNode object
+          ? object
+          : null;
+    } catch (JacksonException e) {
+      return null;
+    }
+  }
+
+  private static String write(ObjectNode chunk) {
+    try {
+      return ChatCompletionRestorer.JSON.writeValueAsString(chunk);
+    } catch (JacksonException e) {
+      throw new IllegalStateException("a parsed chunk failed to serialize", e);
+    }
+  }
+
+  private static boolean isDone(String data) {
+    return data.length() <= 16 && data.strip().equals("[DONE]");
+  }
+
+  /** True when the data has a {@code <}, raw or escaped as JSON {@code \u003c}. */
+  static boolean mayContainToken(String data) {
+    return data.indexOf('<') >= 0 || data.contains("\\u003c") || data.contains("\\u003C");
+  }
+
+  /** True when the data may hold a non-null {@code "usage"} member. */
+  static boolean carriesUsage(String data) {
+    int n = data.length();
+    for (int i = data.indexOf("\"usage\""); i >= 0; i = data.indexOf("\"usage\"", i + 1)) {
+      int p = skipWhitespace(data, i + "\"usage\"".length());
+      if (p < n && data.charAt(p) == ':') {
+        p = skipWhitespace(data, p + 1);
+        if (p < n && data.charAt(p) != 'n') {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static int skipWhitespace(String data, int p) {
+    while (p < data.length() && Character.isWhitespace(data.charAt(p))) {
+      p++;
+    }
+    return p;
+  }
+
+  private static byte[] concat(byte[] first, byte[] second) {
+    if (first.length == 0) {
+      return second;
+    }
+    byte[] both = new byte[first.length + second.length];
+    System.arraycopy(first, 0, both, 0, first.length);
+    System.arraycopy(second, 0, both, first.length, second.length);
+    return both;
+  }
+
+  /** The restorers of one choice's texts, created when a text first appears. */
+  private final class ChoiceRestorers {
+
+    // Prefix of the field names, e.g. "choices/0/delta/".
+    private final String prefix;
+    private StreamRestorer content;
+    private StreamRestorer refusal;
+    private StreamRestorer functionCallArguments;
+    // Tool call index -> restorer of that call's arguments.
+    private final Map<Integer, StreamRestorer> toolCallArguments = new TreeMap<>();
+
+    ChoiceRestorers(int index) {
+      this.prefix = "choices/" + index + "/delta/";
+    }
+
+    /**
+     * Replaces each text of {@code delta} with what its restorer releases; true when any changed.
+     */
+    boolean feed(ObjectNode delta) {
+      boolean changed = false;
+      if (isText(delta, "content")) {
+        content = content != null ? content : restorer("content");
+        changed |= replace(delta, "content", content);
+      }
+      if (isText(delta, "refusal")) {
+        refusal = refusal != null ? refusal : restorer("refusal");
+        changed |= replace(delta, "refusal", refusal);
+      }
+      if (delta.get("function_call") instanceof ObjectNode call && isText(call, "arguments")) {
+        functionCallArguments =
+            functionCallArguments != null
+                ? functionCallArguments
+                : restorer("function_call/arguments");
+        changed |= replace(call, "arguments", functionCallArguments);
+      }
+      if (delta.get("tool_calls") instanceof ArrayNode calls) {
+        for (int j = 0; j < calls.size(); j++) {
+          if (calls.get(j) instanceof ObjectNode call
+              && call.get("function") instanceof ObjectNode function
+              && isText(function, "arguments")) {
+            int callIndex = call.path("index").asInt(j);
+            StreamRestorer arguments =
+                toolCallArguments.computeIfAbsent(
+                    callIndex, k -> restorer("tool_calls/" + k + "/function/arguments"));
+            changed |= replace(function, "arguments", arguments);
+          }
+        }
+      }
+      return changed;
+    }
+
+    /** Appends every held-back fragment to its field in {@code delta}, creating what is missing. */
+    void flushInto(ObjectNode delta) {
+      append(delta, "content", content);
+      append(delta, "refusal", refusal);
+      if (isHolding(functionCallArguments)) {
+        ObjectNode call =
+            delta.get("function_call") instanceof ObjectNode existing
+                ? existing
+                : delta.putObject("function_call");
+        append(call, "arguments", functionCallArguments);
+      }
+      for (Map.Entry<Integer, StreamRestorer> entry : toolCallArguments.entrySet()) {
+        if (isHolding(entry.getValue())) {
+          append(toolCallFunction(delta, entry.getKey()), "arguments", entry.getValue());
+        }
+      }
+    }
+
+    boolean isHolding() {
+      if (isHolding(content) || isHolding(refusal) || isHolding(functionCallArguments)) {
+        return true;
+      }
+      for (StreamRestorer arguments : toolCallArguments.values()) {
+        if (arguments.isHolding()) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private StreamRestorer restorer(String field) {
+      return new StreamRestorer(lookup, prefix + field, listener);
+    }
+
+    /** The {@code function} object of the tool call with {@code callIndex} in {@code delta}. */
+    private ObjectNode toolCallFunction(ObjectNode delta, int callIndex) {
+      ArrayNode calls =
+          delta.get("tool_calls") instanceof ArrayNode existing
+              ? existing
+              : delta.putArray("tool_calls");
+      for (int j = 0; j < calls.size(); j++) {
+        if (calls.get(j) instanceof ObjectNode call && call.path("index").asInt(j) == callIndex) {
+          return call.get("function") instanceof ObjectNode function
+              ? function
+              : call.putObject("function");
+        }
+      }
+      ObjectNode call = calls.addObject();
+      call.put("index", callIndex);
+      return call.putObject("function");
+    }
+
+    private static boolean isText(ObjectNode parent, String name) {
+      JsonNode value = parent.get(name);
+      return value != null && value.isTextual();
+    }
+
+    private static boolean isHolding(StreamRestorer restorer) {
+      return restorer != null && restorer.isHolding();
+    }
+
+    private static boolean replace(ObjectNode parent, String name, StreamRestorer restorer) {
+      String text = parent.get(name).textValue();
+      String released = restorer.feed(text);
+      if (released.equals(text)) {
+        return false;
+      }
+      parent.put(name, released);
+      return true;
+    }
+
+    private static void append(ObjectNode parent, String name, StreamRestorer restorer) {
+      if (!isHolding(restorer)) {
+        return;
+      }
+      JsonNode value = parent.get(name);
+      String before = value != null && value.isTextual() ? value.textValue() : "";
+      parent.put(name, before + restorer.finish());
+    }
+  }
+}

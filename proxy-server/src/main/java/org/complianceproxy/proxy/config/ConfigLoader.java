@@ -1,0 +1,312 @@
+package org.complianceproxy.proxy.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.complianceproxy.proxy.config.ProxyConfig.ApiKey;
+import org.complianceproxy.proxy.config.ProxyConfig.Audit;
+import org.complianceproxy.proxy.config.ProxyConfig.Limits;
+import org.complianceproxy.proxy.config.ProxyConfig.OpenAi;
+
+/**
+ * Builds a {@link ProxyConfig}: embedded defaults, then the YAML file, then the environment
+ * variables of the runtime contract (DESIGN.md), each overriding the one before. Every key is
+ * checked, and an unknown key is an error so a typo never silently falls back to a default.
+ */
+public final class ConfigLoader {
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private static final Set<String> TOP_KEYS =
+      Set.of("listen", "admin_listen", "data_dir", "api_keys", "limits", "openai", "audit");
+  private static final Set<String> LIMIT_KEYS =
+      Set.of("max_body", "max_response", "max_header", "client_idle_timeout");
+  private static final Set<String> OPENAI_KEYS =
+      Set.of(
+          "base_url",
+          "api_key",
+          "region",
+          "connect_timeout",
+          "response_timeout",
+          "idle_timeout",
+          "max_connections_per_loop");
+  private static final Set<String> AUDIT_KEYS = Set.of("kafka_bootstrap_servers", "topic");
+  private static final Set<String> API_KEY_KEYS = Set.of("tenant", "sha256", "key");
+
+  private ConfigLoader() {}
+
+  /** Loads from an optional file and the given environment (normally {@code System.getenv()}). */
+  public static ProxyConfig load(Optional<Path> file, Map<String, String> env) {
+    JsonNode root = YAML.createObjectNode();
+    if (file.isPresent()) {
+      try {
+        String text = Files.readString(file.get(), StandardCharsets.UTF_8);
+        JsonNode parsed = YAML.readTree(text);
+        if (parsed != null && !parsed.isMissingNode() && !parsed.isNull()) {
+          if (!parsed.isObject()) {
+            throw new ConfigException("Invalid configuration file " + file.get() + ": not a map");
+          }
+          root = parsed;
+        }
+      } catch (IOException e) {
+        throw new ConfigException(
+            "Cannot read configuration file " + file.get() + ": " + e.getMessage());
+      }
+    }
+    checkKeys("", root, TOP_KEYS);
+    JsonNode limits = section(root, "limits", LIMIT_KEYS);
+    JsonNode openai = section(root, "openai", OPENAI_KEYS);
+    JsonNode audit = section(root, "audit", AUDIT_KEYS);
+
+    InetSocketAddress listen =
+        address("listen", pick(env, "PROXY_LISTEN", text(root, "listen"), "127.0.0.1:8080"));
+    InetSocketAddress adminListen =
+        address(
+            "admin_listen",
+            pick(env, "PROXY_ADMIN_LISTEN", text(root, "admin_listen"), "127.0.0.1:9090"));
+    Path dataDir = Path.of(pick(env, "PROXY_DATA_DIR", text(root, "data_dir"), "./data"));
+
+    List<ApiKey> keys = new ArrayList<>(apiKeysFromFile(root.get("api_keys")));
+    String envKeys = env.get("PROXY_API_KEYS");
+    if (envKeys != null && !envKeys.isBlank()) {
+      keys.addAll(apiKeysFromEnv(envKeys));
+    }
+
+    Limits limitValues =
+        new Limits(
+            positive(
+                "limits.max_body", Units.bytes("limits.max_body", or(limits, "max_body", "10MiB"))),
+            positive(
+                "limits.max_response",
+                Units.bytes("limits.max_response", or(limits, "max_response", "32MiB"))),
+            (int)
+                Math.min(
+                    Integer.MAX_VALUE,
+                    positive(
+                        "limits.max_header",
+                        Units.bytes("limits.max_header", or(limits, "max_header", "32KiB")))),
+            positive(
+                "limits.client_idle_timeout",
+                Units.duration(
+                    "limits.client_idle_timeout", or(limits, "client_idle_timeout", "5m"))));
+
+    URI baseUrl =
+        baseUrl(
+            pick(env, "OPENAI_BASE_URL", text(openai, "base_url"), "https://api.openai.com/v1"));
+    Optional<String> upstreamKey =
+        Optional.ofNullable(pick(env, "OPENAI_API_KEY", text(openai, "api_key"), null))
+            .filter(s -> !s.isBlank());
+    OpenAi openAi =
+        new OpenAi(
+            baseUrl,
+            upstreamKey,
+            or(openai, "region", "us"),
+            positive(
+                "openai.connect_timeout",
+                Units.duration("openai.connect_timeout", or(openai, "connect_timeout", "5s"))),
+            positive(
+                "openai.response_timeout",
+                Units.duration("openai.response_timeout", or(openai, "response_timeout", "120s"))),
+            positive(
+                "openai.idle_timeout",
+                Units.duration("openai.idle_timeout", or(openai, "idle_timeout", "120s"))),
+            (int)
+                positive(
+                    "openai.max_connections_per_loop",
+                    integer("openai.", openai, "max_connections_per_loop", 1024)));
+
+    Optional<String> bootstrap =
+        Optional.ofNullable(
+                pick(env, "KAFKA_BOOTSTRAP_SERVERS", text(audit, "kafka_bootstrap_servers"), null))
+            .filter(s -> !s.isBlank());
+    String topic = pick(env, "AUDIT_TOPIC", text(audit, "topic"), "compliance.audit.v1");
+
+    return new ProxyConfig(
+        listen, adminListen, dataDir, keys, limitValues, openAi, new Audit(bootstrap, topic));
+  }
+
+  /** SHA-256 of a client key, hex: the form the config file stores. */
+  public static String sha256Hex(String key) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  private static List<ApiKey> apiKeysFromEnv(String value) {
+    List<ApiKey> keys = new ArrayList<>();
+    for (String entry : value.split(",")) {
+      String trimmed = entry.trim();
+      int colon = trimmed.indexOf(':');
+      if (colon <= 0 || colon == trimmed.length() - 1) {
+        // Never echo the entry: it holds a key.
+        throw new ConfigException(
+            "Invalid value <redacted> for configuration PROXY_API_KEYS: expected tenant:key,...");
+      }
+      keys.add(
+          new ApiKey(
+              tenant("PROXY_API_KEYS", trimmed.substring(0, colon)),
+              sha256Hex(trimmed.substring(colon + 1))));
+    }
+    return keys;
+  }
+
+  private static List<ApiKey> apiKeysFromFile(JsonNode node) {
+    if (node == null || node.isNull()) {
+      return List.of();
+    }
+    if (!node.isArray()) {
+      throw ConfigException.invalid("api_keys", node.getNodeType(), "a list of {tenant, sha256}");
+    }
+    List<ApiKey> keys = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      JsonNode entry = node.get(i);
+      String key = "api_keys[" + i + "]";
+      if (!entry.isObject()) {
+        throw ConfigException.invalid(key, entry.getNodeType(), "a map with tenant and sha256");
+      }
+      checkKeys(key + ".", entry, API_KEY_KEYS);
+      String tenant = tenant(key + ".tenant", text(entry, "tenant"));
+      String hash = text(entry, "sha256");
+      String clear = text(entry, "key");
+      if ((hash == null) == (clear == null)) {
+        throw ConfigException.invalid(key, "<entry>", "exactly one of sha256 or key (dev only)");
+      }
+      if (hash != null && !hash.matches("[0-9a-fA-F]{64}")) {
+        throw ConfigException.invalid(key + ".sha256", "<redacted>", "64 hex digits");
+      }
+      keys.add(new ApiKey(tenant, hash != null ? hash.toLowerCase(Locale.ROOT) : sha256Hex(clear)));
+    }
+    return keys;
+  }
+
+  private static String tenant(String key, String tenant) {
+    if (tenant == null || !tenant.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+      throw ConfigException.invalid(key, tenant, "a tenant id of [A-Za-z0-9._-], 1 to 64 chars");
+    }
+    return tenant;
+  }
+
+  private static URI baseUrl(String text) {
+    try {
+      URI uri = new URI(text);
+      String scheme = uri.getScheme();
+      if (scheme == null
+          || !(scheme.equals("http") || scheme.equals("https"))
+          || uri.getHost() == null) {
+        throw ConfigException.invalid(
+            "openai.base_url", text, "an http or https URL ending in /v1");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw ConfigException.invalid("openai.base_url", text, "an http or https URL ending in /v1");
+    }
+  }
+
+  static InetSocketAddress address(String key, String text) {
+    int colon = text.lastIndexOf(':');
+    if (colon <= 0) {
+      throw ConfigException.invalid(key, text, "host:port");
+    }
+    String host = text.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(text.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw ConfigException.invalid(key, text, "host:port with a numeric port");
+    }
+    if (port < 0 || port > 65535) {
+      throw ConfigException.invalid(key, text, "a port in 0..65535");
+    }
+    return new InetSocketAddress(host, port);
+  }
+
+  private static String pick(Map<String, String> env, String var, String fromFile, String def) {
+    String fromEnv = env.get(var);
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      return fromEnv.trim();
+    }
+    return fromFile != null ? fromFile : def;
+  }
+
+  private static JsonNode section(JsonNode root, String name, Set<String> allowed) {
+    JsonNode node = root.get(name);
+    if (node == null || node.isNull()) {
+      return YAML.createObjectNode();
+    }
+    if (!node.isObject()) {
+      throw ConfigException.invalid(name, node.getNodeType(), "a map");
+    }
+    checkKeys(name + ".", node, allowed);
+    return node;
+  }
+
+  private static void checkKeys(String prefix, JsonNode node, Set<String> allowed) {
+    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+      String name = it.next();
+      if (!allowed.contains(name)) {
+        throw new ConfigException(
+            "Unknown configuration key " + prefix + name + " (expected one of " + allowed + ")");
+      }
+    }
+  }
+
+  private static String text(JsonNode node, String name) {
+    JsonNode value = node.get(name);
+    return value == null || value.isNull() ? null : value.asText();
+  }
+
+  private static String or(JsonNode node, String name, String def) {
+    String value = text(node, name);
+    return value != null ? value : def;
+  }
+
+  private static long integer(String prefix, JsonNode node, String name, long def) {
+    JsonNode value = node.get(name);
+    if (value == null || value.isNull()) {
+      return def;
+    }
+    if (!value.canConvertToLong()) {
+      throw ConfigException.invalid(prefix + name, value.asText(), "an integer");
+    }
+    return value.asLong();
+  }
+
+  private static long positive(String key, long value) {
+    if (value <= 0) {
+      throw ConfigException.invalid(key, value, "> 0");
+    }
+    return value;
+  }
+
+  private static Duration positive(String key, Duration value) {
+    if (value.isZero() || value.isNegative()) {
+      throw ConfigException.invalid(key, value, "> 0");
+    }
+    return value;
+  }
+}

@@ -1,0 +1,218 @@
+package org.complianceproxy.proxy.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.complianceproxy.dlp.Scanner;
+import org.complianceproxy.proxy.admin.AdminHandler;
+import org.complianceproxy.proxy.admin.Metrics;
+import org.complianceproxy.proxy.audit.AuditSink;
+import org.complianceproxy.proxy.audit.AuditSinks;
+import org.complianceproxy.proxy.auth.ApiKeyAuthenticator;
+import org.complianceproxy.proxy.chat.ChatRequestSanitizer;
+import org.complianceproxy.proxy.config.ProxyConfig;
+import org.complianceproxy.proxy.token.Keyring;
+import org.complianceproxy.proxy.token.TokenMinter;
+import org.complianceproxy.proxy.upstream.OpenAiUpstream;
+import org.complianceproxy.proxy.vault.LocalVault;
+import org.complianceproxy.proxy.vault.Vault;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running proxy: the client listener, the admin listener and everything they share. Start-up
+ * order follows the request path backwards (keys, vault, audit, upstream, then listeners), so the
+ * proxy only accepts traffic once every stage can serve it; shutdown runs the other way and drains.
+ */
+public final class ProxyServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+  /** How long shutdown waits for in-flight exchanges before closing connections. */
+  private static final Duration DRAIN = Duration.ofSeconds(10);
+
+  private final EventLoopGroup loops;
+  private final Channel clientListener;
+  private final Channel adminListener;
+  private final Services services;
+  private final Vault vault;
+  private volatile boolean draining;
+
+  private ProxyServer(
+      EventLoopGroup loops,
+      Channel clientListener,
+      Channel adminListener,
+      Services services,
+      Vault vault) {
+    this.loops = loops;
+    this.clientListener = clientListener;
+    this.adminListener = adminListener;
+    this.services = services;
+    this.vault = vault;
+  }
+
+  /**
+   * Starts everything and binds both listeners; fails (and cleans up) if any stage cannot start.
+   */
+  public static ProxyServer start(ProxyConfig config) throws IOException, InterruptedException {
+    Transport transport = Transport.best();
+    EventLoopGroup loops = new MultiThreadIoEventLoopGroup(0, transport.factory());
+    Path dataDir = config.dataDir();
+    AuditSink audit = null;
+    Vault vault = null;
+    OpenAiUpstream openAi = null;
+    try {
+      Keyring keyring = Keyring.openOrCreate(dataDir);
+      vault = LocalVault.open(dataDir, keyring);
+      audit =
+          AuditSinks.create(
+              config.audit().kafkaBootstrapServers(),
+              config.audit().topic(),
+              dataDir,
+              InstanceId.get());
+      openAi = new OpenAiUpstream(config.openAi(), transport.channel());
+      Metrics metrics = new Metrics();
+      metrics.auditHealth(audit::healthy);
+      ChatRequestSanitizer sanitizer =
+          new ChatRequestSanitizer(Scanner.defaults(), new TokenMinter(keyring), vault);
+      Services services =
+          new Services(
+              config, new ApiKeyAuthenticator(config.apiKeys()), sanitizer, openAi, audit, metrics);
+      if (services.authenticator().isEmpty()) {
+        log.warn("no API keys configured (PROXY_API_KEYS or api_keys): every request will get 401");
+      }
+
+      Channel client =
+          new ServerBootstrap()
+              .group(loops)
+              .channel(transport.serverChannel())
+              .option(ChannelOption.SO_BACKLOG, 4096)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childHandler(new ClientChannelInitializer(services))
+              .bind(config.listen())
+              .sync()
+              .channel();
+      ProxyServer[] self = new ProxyServer[1];
+      Channel admin =
+          new ServerBootstrap()
+              .group(loops)
+              .channel(transport.serverChannel())
+              .childHandler(
+                  new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                      ch.pipeline()
+                          .addLast("http", new HttpServerCodec())
+                          .addLast("aggregate", new HttpObjectAggregator(64 * 1024))
+                          .addLast(
+                              "admin",
+                              new AdminHandler(metrics, () -> self[0] != null && self[0].ready()));
+                    }
+                  })
+              .bind(config.adminListen())
+              .sync()
+              .channel();
+      ProxyServer server = new ProxyServer(loops, client, admin, services, vault);
+      self[0] = server;
+      log.info(
+          "compliance proxy listening on {} (admin {}), upstream {} region {}, audit {}, transport {}",
+          client.localAddress(),
+          admin.localAddress(),
+          config.openAi().baseUrl(),
+          config.openAi().region(),
+          config.audit().kafkaBootstrapServers().map(b -> "kafka " + b).orElse("local spool"),
+          transport.name());
+      return server;
+    } catch (Exception e) {
+      if (openAi != null) {
+        openAi.close();
+      }
+      if (audit != null) {
+        audit.close();
+      }
+      if (vault != null) {
+        vault.close();
+      }
+      loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  public InetSocketAddress clientAddress() {
+    return (InetSocketAddress) clientListener.localAddress();
+  }
+
+  public InetSocketAddress adminAddress() {
+    return (InetSocketAddress) adminListener.localAddress();
+  }
+
+  /** Ready for traffic: listening, not draining, and audit records can be written. */
+  public boolean ready() {
+    return !draining && clientListener.isActive() && services.audit().healthy();
+  }
+
+  /**
+   * Stops accepting, lets in-flight exchanges finish for up to {@link #DRAIN}, then closes the
+   * upstream pools, the vault and the audit sink (which flushes).
+   */
+  @Override
+  public void close() {
+    draining = true;
+    clientListener.close().syncUninterruptibly();
+    long deadline = System.nanoTime() + DRAIN.toNanos();
+    while (services.metrics().inFlight() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    adminListener.close().syncUninterruptibly();
+    services.openAi().close();
+    loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    vault.close();
+    services.audit().close();
+    log.info("compliance proxy stopped");
+  }
+
+  /** Epoll where the native transport loads, NIO elsewhere. */
+  private record Transport(
+      String name,
+      IoHandlerFactory factory,
+      Class<? extends ServerChannel> serverChannel,
+      Class<? extends Channel> channel) {
+
+    static Transport best() {
+      if (Epoll.isAvailable()) {
+        return new Transport(
+            "epoll",
+            EpollIoHandler.newFactory(),
+            EpollServerSocketChannel.class,
+            EpollSocketChannel.class);
+      }
+      return new Transport(
+          "nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
+    }
+  }
+}

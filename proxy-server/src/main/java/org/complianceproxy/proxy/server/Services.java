@@ -1,0 +1,17 @@
+package org.complianceproxy.proxy.server;
+
+import org.complianceproxy.proxy.admin.Metrics;
+import org.complianceproxy.proxy.audit.AuditSink;
+import org.complianceproxy.proxy.auth.ApiKeyAuthenticator;
+import org.complianceproxy.proxy.chat.ChatRequestSanitizer;
+import org.complianceproxy.proxy.config.ProxyConfig;
+import org.complianceproxy.proxy.upstream.OpenAiUpstream;
+
+/** What every exchange of the client listener needs; built once at start-up and shared. */
+record Services(
+    ProxyConfig config,
+    ApiKeyAuthenticator authenticator,
+    ChatRequestSanitizer sanitizer,
+    OpenAiUpstream openAi,
+    AuditSink audit,
+    Metrics metrics) {}

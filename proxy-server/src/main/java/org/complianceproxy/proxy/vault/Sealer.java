@@ -1,0 +1,84 @@
+package org.complianceproxy.proxy.vault;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.Objects.requireNonNull;
+
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import org.complianceproxy.proxy.token.KeyProvider;
+import org.complianceproxy.proxy.token.TenantKeys;
+
+/**
+ * AES-256-GCM for vault values. The associated data binds each ciphertext to its tenant and token,
+ * so an entry copied under another tenant or token fails authentication instead of decrypting.
+ */
+final class Sealer {
+
+  static final int NONCE_BYTES = 12;
+  private static final int TAG_BITS = 128;
+
+  // Cipher instances are not thread-safe; a fresh nonce per seal makes reusing them safe
+  private static final ThreadLocal<Cipher> AES_GCM =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return Cipher.getInstance("AES/GCM/NoPadding");
+            } catch (GeneralSecurityException e) {
+              throw new IllegalStateException("AES/GCM is unavailable", e);
+            }
+          });
+
+  // where the per-tenant vault keys come from
+  private final KeyProvider keys;
+  // nonces: random 96 bits per entry (NIST SP 800-38D 8.2.2)
+  private final SecureRandom random = new SecureRandom();
+
+  Sealer(KeyProvider keys) {
+    this.keys = requireNonNull(keys, "keys");
+  }
+
+  /** A value sealed under one key version. */
+  record Sealed(int keyVersion, byte[] nonce, byte[] ciphertext) {}
+
+  Sealed seal(String tenant, String token, String value) throws GeneralSecurityException {
+    TenantKeys tenantKeys = keys.forTenant(tenant);
+    byte[] nonce = new byte[NONCE_BYTES];
+    random.nextBytes(nonce);
+    Cipher cipher = AES_GCM.get();
+    cipher.init(Cipher.ENCRYPT_MODE, tenantKeys.vaultKey(), new GCMParameterSpec(TAG_BITS, nonce));
+    cipher.updateAAD(associatedData(tenant, token));
+    return new Sealed(tenantKeys.version(), nonce, cipher.doFinal(value.getBytes(UTF_8)));
+  }
+
+  /**
+   * @throws GeneralSecurityException when the entry does not authenticate for this tenant and token
+   *     (tampered, moved, or sealed under another key)
+   */
+  String open(String tenant, String token, Sealed sealed) throws GeneralSecurityException {
+    TenantKeys tenantKeys;
+    try {
+      tenantKeys = keys.forTenant(tenant, sealed.keyVersion());
+    } catch (IllegalArgumentException unknownVersion) {
+      throw new GeneralSecurityException("unknown key version " + sealed.keyVersion());
+    }
+    Cipher cipher = AES_GCM.get();
+    cipher.init(
+        Cipher.DECRYPT_MODE, tenantKeys.vaultKey(), new GCMParameterSpec(TAG_BITS, sealed.nonce()));
+    cipher.updateAAD(associatedData(tenant, token));
+    return new String(cipher.doFinal(sealed.ciphertext()), UTF_8);
+  }
+
+  // length-prefixed so that no (tenant, token) pair can spell another pair's bytes
+  private static byte[] associatedData(String tenant, String token) {
+    byte[] tenantBytes = tenant.getBytes(UTF_8);
+    byte[] tokenBytes = token.getBytes(UTF_8);
+    return ByteBuffer.allocate(Integer.BYTES + tenantBytes.length + tokenBytes.length)
+        .putInt(tenantBytes.length)
+        .put(tenantBytes)
+        .put(tokenBytes)
+        .array();
+  }
+}

@@ -1,0 +1,259 @@
+package org.complianceproxy.proxy.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.complianceproxy.localkafka.LocalKafka;
+import org.complianceproxy.proxy.testing.KafkaBroker;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link KafkaAuditSink} against a real broker, read back with a real consumer. */
+@ExtendWith(KafkaBroker.class)
+class KafkaAuditSinkIT {
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
+
+  private final AuditJson json = new AuditJson("proxy-it");
+
+  // Kept when a test fails: it holds the spool and, for the outage test, the broker's log.
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+  Path dataDir;
+
+  @Test
+  void interleavedRequestsArriveCompleteKeyedByRequestIdAndInOrderWithinEachRequest()
+      throws Exception {
+    String topic = uniqueTopic();
+    createTopic(topic, 3);
+    Map<String, List<AuditRecord>> byRequest = new LinkedHashMap<>();
+    for (int r = 0; r < 30; r++) {
+      String requestId = "req-" + r + "-" + UUID.randomUUID();
+      byRequest.put(requestId, SampleRecords.request(requestId, 3, 2));
+    }
+    List<AuditRecord> interleaved = roundRobin(byRequest.values());
+
+    KafkaAuditSink sink =
+        new KafkaAuditSink(
+            KafkaBroker.bootstrapServers(), topic, json, new SpoolAuditSink(dataDir, json));
+    interleaved.forEach(sink::emit);
+    sink.close();
+    List<ConsumerRecord<String, String>> read = readAll(topic, interleaved.size());
+
+    assertThat(sink.deliveredCount()).isEqualTo(interleaved.size());
+    assertThat(sink.spooledCount()).isZero();
+    assertThat(SpoolAuditSink.spoolFiles(dataDir)).isEmpty();
+    assertThat(read).hasSize(interleaved.size());
+    for (ConsumerRecord<String, String> record : read) {
+      JsonNode value = MAPPER.readTree(record.value());
+      assertThat(record.key()).isEqualTo(value.get("request_id").asText());
+      assertThat(value.get("schema_version").asInt()).isEqualTo(AuditJson.SCHEMA_VERSION);
+      assertThat(value.get("instance").asText()).isEqualTo("proxy-it");
+      assertThat(value.get("tenant").asText()).isEqualTo("acme");
+      assertThat(value.get("kind").asText()).isIn("finding", "restore", "request_summary");
+      assertThat(Instant.parse(value.get("ts").asText())).isAfter(SampleRecords.TS.minusSeconds(1));
+    }
+    for (Map.Entry<String, List<AuditRecord>> request : byRequest.entrySet()) {
+      List<ConsumerRecord<String, String>> own =
+          read.stream().filter(r -> r.key().equals(request.getKey())).toList();
+      Set<Integer> partitions =
+          own.stream().map(ConsumerRecord::partition).collect(Collectors.toSet());
+      assertThat(partitions).as("partitions of %s", request.getKey()).hasSize(1);
+      assertThat(own)
+          .extracting(ConsumerRecord::value)
+          .containsExactlyElementsOf(request.getValue().stream().map(json::toJson).toList());
+    }
+  }
+
+  @Test
+  void factoryWithBootstrapServersSendsToKafkaAndTheBrokerCreatesTheTopic() {
+    String topic = uniqueTopic();
+    AuditRecord record = SampleRecords.summary("req-factory", 0);
+
+    try (AuditSink sink =
+        AuditSinks.create(
+            Optional.of(KafkaBroker.bootstrapServers()), topic, dataDir, "proxy-it")) {
+      assertThat(sink).isInstanceOf(KafkaAuditSink.class);
+      assertThat(sink.healthy()).isTrue();
+      sink.emit(record);
+    }
+
+    assertThat(readAll(topic, 1))
+        .singleElement()
+        .satisfies(r -> assertThat(r.key()).isEqualTo("req-factory"))
+        .satisfies(r -> assertThat(r.value()).isEqualTo(json.toJson(record)));
+    assertThat(SpoolAuditSink.spoolFiles(dataDir)).isEmpty();
+  }
+
+  @Test
+  void recordsSentDuringAnOutageAreSpooledAndDeliveryResumesWhenTheBrokerIsBack() throws Exception {
+    String topic = uniqueTopic();
+    List<AuditRecord> before = SampleRecords.request("req-before", 2, 1);
+    List<AuditRecord> during = SampleRecords.request("req-during", 2, 1);
+    List<AuditRecord> after = new ArrayList<>();
+    // A broker of its own: stopping the shared one would break the other test classes.
+    try (LocalKafka kafka = LocalKafka.start(dataDir.resolve("kafka"))) {
+      Map<String, Object> config =
+          KafkaAuditSink.defaultProducerConfig(kafka.bootstrapServers(), "audit-outage-it");
+      config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 1_000);
+      config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 2_000);
+      config.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 200);
+      KafkaAuditSink sink =
+          new KafkaAuditSink(
+              config, topic, json, new SpoolAuditSink(dataDir, json), Duration.ofSeconds(30));
+      try {
+        before.forEach(sink::emit);
+        awaitUntil(() -> sink.deliveredCount() == before.size());
+        kafka.stop();
+        during.forEach(sink::emit);
+        awaitUntil(() -> sink.spooledCount() == during.size());
+        assertThat(sink.deliveringToKafka()).isFalse();
+        assertThat(sink.healthy()).isTrue();
+        kafka.restart();
+        // Until the producer has the topic's metadata again, records are spooled, not held back;
+        // a steady trickle shows when delivery resumes.
+        awaitUntil(
+            () -> {
+              AuditRecord record = SampleRecords.summary("req-after-" + after.size(), 0);
+              after.add(record);
+              sink.emit(record);
+              sleepQuietly(Duration.ofMillis(100));
+              return sink.deliveredCount() > before.size();
+            });
+        awaitUntil(
+            () ->
+                sink.deliveredCount() + sink.spooledCount()
+                    == before.size() + during.size() + after.size());
+        assertThat(sink.deliveringToKafka()).isTrue();
+      } finally {
+        sink.close();
+      }
+      long delivered = sink.deliveredCount();
+
+      List<String> inKafka =
+          readAll(kafka.bootstrapServers(), topic, (int) delivered).stream()
+              .map(ConsumerRecord::value)
+              .toList();
+      List<String> spooled = spooledLines();
+      assertThat(inKafka.subList(0, before.size()))
+          .containsExactlyElementsOf(before.stream().map(json::toJson).toList());
+      assertThat(spooled.subList(0, during.size()))
+          .containsExactlyElementsOf(during.stream().map(json::toJson).toList());
+      assertThat(inKafka).contains(json.toJson(after.get(after.size() - 1)));
+      assertThat(Stream.concat(inKafka.stream(), spooled.stream()).toList())
+          .as("every record once, in Kafka or in the spool")
+          .containsExactlyInAnyOrderElementsOf(
+              Stream.of(before, during, after).flatMap(List::stream).map(json::toJson).toList());
+    }
+  }
+
+  private List<String> spooledLines() throws Exception {
+    List<String> lines = new ArrayList<>();
+    for (Path file : SpoolAuditSink.spoolFiles(dataDir)) {
+      lines.addAll(Files.readAllLines(file, StandardCharsets.UTF_8));
+    }
+    return lines;
+  }
+
+  private static void awaitUntil(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime() - deadline).as("waited %s", READ_TIMEOUT).isNegative();
+      Thread.sleep(20);
+    }
+  }
+
+  private static void sleepQuietly(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static List<AuditRecord> roundRobin(Iterable<List<AuditRecord>> requests) {
+    List<AuditRecord> out = new ArrayList<>();
+    List<List<AuditRecord>> lists = new ArrayList<>();
+    requests.forEach(lists::add);
+    for (int i = 0; ; i++) {
+      boolean any = false;
+      for (List<AuditRecord> list : lists) {
+        if (i < list.size()) {
+          out.add(list.get(i));
+          any = true;
+        }
+      }
+      if (!any) {
+        return out;
+      }
+    }
+  }
+
+  private static String uniqueTopic() {
+    return "audit-it-" + UUID.randomUUID();
+  }
+
+  private static void createTopic(String topic, int partitions) throws Exception {
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+    }
+  }
+
+  private static List<ConsumerRecord<String, String>> readAll(String topic, int expected) {
+    return readAll(KafkaBroker.bootstrapServers(), topic, expected);
+  }
+
+  private static List<ConsumerRecord<String, String>> readAll(
+      String bootstrapServers, String topic, int expected) {
+    Map<String, Object> config =
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrapServers,
+            ConsumerConfig.GROUP_ID_CONFIG,
+            "audit-it-" + UUID.randomUUID(),
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+            "earliest",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            false);
+    List<ConsumerRecord<String, String>> read = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
+      while (read.size() < expected && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(200)).forEach(read::add);
+      }
+      // One more poll: a record beyond the expected count would be a duplicate.
+      consumer.poll(Duration.ofMillis(500)).forEach(read::add);
+    }
+    return read;
+  }
+}

@@ -1,0 +1,191 @@
+package org.complianceproxy.proxy.audit;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SpoolAuditSinkTest {
+
+  private final AuditJson json = new AuditJson("proxy-1");
+  @TempDir Path dataDir;
+
+  @Test
+  void recordsAreWrittenAsJsonLinesInEmitOrder() {
+    List<AuditRecord> records = new ArrayList<>();
+    for (int r = 0; r < 200; r++) {
+      records.addAll(SampleRecords.request("req-" + r, 2, 1));
+    }
+
+    try (SpoolAuditSink spool = new SpoolAuditSink(dataDir, json)) {
+      records.forEach(spool::emit);
+    }
+
+    assertThat(spooledLines()).containsExactlyElementsOf(jsonOf(records));
+    assertThat(SpoolAuditSink.spoolFiles(dataDir))
+        .singleElement()
+        .satisfies(f -> assertThat(f.getParent()).isEqualTo(dataDir.resolve("audit")))
+        .satisfies(
+            f ->
+                assertThat(f.getFileName().toString())
+                    .matches("spool-\\d{8}T\\d{9}Z-\\d{6}\\.jsonl"));
+  }
+
+  @Test
+  void recordsSurviveCloseAndAReopenedSpoolWritesAFileThatSortsAfter() {
+    List<AuditRecord> first = SampleRecords.request("req-a", 3, 2);
+    List<AuditRecord> second = SampleRecords.request("req-b", 1, 1);
+
+    try (SpoolAuditSink spool = new SpoolAuditSink(dataDir, json)) {
+      first.forEach(spool::emit);
+    }
+    List<String> afterFirstClose = spooledLines();
+    try (SpoolAuditSink reopened = new SpoolAuditSink(dataDir, json)) {
+      second.forEach(reopened::emit);
+    }
+
+    assertThat(afterFirstClose).containsExactlyElementsOf(jsonOf(first));
+    assertThat(SpoolAuditSink.spoolFiles(dataDir)).hasSize(2);
+    assertThat(readLines(SpoolAuditSink.spoolFiles(dataDir).get(0)))
+        .containsExactlyElementsOf(jsonOf(first));
+    assertThat(readLines(SpoolAuditSink.spoolFiles(dataDir).get(1)))
+        .containsExactlyElementsOf(jsonOf(second));
+  }
+
+  @Test
+  void recordsReachTheFileWithinTheSyncIntervalWithoutClose() throws Exception {
+    try (SpoolAuditSink spool = new SpoolAuditSink(dataDir, json)) {
+      spool.emit(SampleRecords.finding("req-1", 0));
+
+      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      while (spooledLines().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+
+      assertThat(spooledLines()).containsExactly(json.toJson(SampleRecords.finding("req-1", 0)));
+    }
+  }
+
+  @Test
+  void concurrentEmittersKeepTheirOwnOrderAndNothingIsLost() throws Exception {
+    int threads = 4;
+    int perThread = 500;
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> emitters = new ArrayList<>();
+    try (SpoolAuditSink spool = new SpoolAuditSink(dataDir, json)) {
+      for (int t = 0; t < threads; t++) {
+        String requestId = "req-" + t;
+        Thread emitter =
+            new Thread(
+                () -> {
+                  awaitQuietly(start);
+                  for (int i = 0; i < perThread; i++) {
+                    spool.emit(SampleRecords.finding(requestId, i));
+                  }
+                });
+        emitter.start();
+        emitters.add(emitter);
+      }
+      start.countDown();
+      for (Thread emitter : emitters) {
+        emitter.join();
+      }
+    }
+
+    List<String> lines = spooledLines();
+    assertThat(lines).hasSize(threads * perThread);
+    for (int t = 0; t < threads; t++) {
+      String requestId = "req-" + t;
+      List<String> own =
+          lines.stream().filter(l -> l.contains("\"request_id\":\"" + requestId + "\"")).toList();
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < perThread; i++) {
+        expected.add(json.toJson(SampleRecords.finding(requestId, i)));
+      }
+      assertThat(own).containsExactlyElementsOf(expected);
+    }
+  }
+
+  @Test
+  void filesRollAtTheSizeLimitAndTogetherKeepTheOrder() {
+    List<AuditRecord> records = new ArrayList<>();
+    for (int r = 0; r < 50; r++) {
+      records.addAll(SampleRecords.request("req-" + r, 1, 1));
+    }
+
+    try (SpoolAuditSink spool =
+        new SpoolAuditSink(dataDir, json, Duration.ofMillis(50), 4, 1024, 100_000)) {
+      records.forEach(spool::emit);
+    }
+
+    assertThat(SpoolAuditSink.spoolFiles(dataDir)).hasSizeGreaterThan(3);
+    assertThat(spooledLines()).containsExactlyElementsOf(jsonOf(records));
+  }
+
+  @Test
+  void nothingIsWrittenAndNoFileIsCreatedWhenNothingIsEmitted() {
+    new SpoolAuditSink(dataDir, json).close();
+
+    assertThat(SpoolAuditSink.spoolFiles(dataDir)).isEmpty();
+  }
+
+  @Test
+  void closedSpoolIsUnhealthyAndRefusesRecords() {
+    SpoolAuditSink spool = new SpoolAuditSink(dataDir, json);
+    assertThat(spool.healthy()).isTrue();
+
+    spool.close();
+
+    assertThat(spool.healthy()).isFalse();
+    assertThatThrownBy(() -> spool.emit(SampleRecords.finding("req-1", 0)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+  }
+
+  @Test
+  void dataDirThatIsAFileFailsAtConstruction() throws IOException {
+    Path file = Files.writeString(dataDir.resolve("not-a-dir"), "x");
+
+    assertThatThrownBy(() -> new SpoolAuditSink(file, json))
+        .isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining("not-a-dir");
+  }
+
+  private List<String> spooledLines() {
+    List<String> lines = new ArrayList<>();
+    for (Path file : SpoolAuditSink.spoolFiles(dataDir)) {
+      lines.addAll(readLines(file));
+    }
+    return lines;
+  }
+
+  private static List<String> readLines(Path file) {
+    try {
+      return Files.readAllLines(file, UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private List<String> jsonOf(List<AuditRecord> records) {
+    return records.stream().map(json::toJson).toList();
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
