@@ -23,8 +23,11 @@ import java.util.Optional;
 import java.util.Set;
 import org.complianceproxy.proxy.config.ProxyConfig.ApiKey;
 import org.complianceproxy.proxy.config.ProxyConfig.Audit;
+import org.complianceproxy.proxy.config.ProxyConfig.AwsKey;
+import org.complianceproxy.proxy.config.ProxyConfig.Bedrock;
 import org.complianceproxy.proxy.config.ProxyConfig.Limits;
 import org.complianceproxy.proxy.config.ProxyConfig.OpenAi;
+import org.complianceproxy.proxy.config.ProxyConfig.VaultSettings;
 
 /**
  * Builds a {@link ProxyConfig}: embedded defaults, then the YAML file, then the environment
@@ -36,7 +39,17 @@ public final class ConfigLoader {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private static final Set<String> TOP_KEYS =
-      Set.of("listen", "admin_listen", "data_dir", "api_keys", "limits", "openai", "audit");
+      Set.of(
+          "listen",
+          "admin_listen",
+          "data_dir",
+          "api_keys",
+          "admin_keys",
+          "limits",
+          "openai",
+          "audit",
+          "vault",
+          "bedrock");
   private static final Set<String> LIMIT_KEYS =
       Set.of("max_body", "max_response", "max_header", "client_idle_timeout");
   private static final Set<String> OPENAI_KEYS =
@@ -48,7 +61,37 @@ public final class ConfigLoader {
           "response_timeout",
           "idle_timeout",
           "max_connections_per_loop");
-  private static final Set<String> AUDIT_KEYS = Set.of("kafka_bootstrap_servers", "topic");
+  private static final Set<String> AUDIT_KEYS =
+      Set.of("kafka_bootstrap_servers", "topic", "strict", "spool_max");
+  private static final Set<String> VAULT_KEYS =
+      Set.of(
+          "kms_key_id",
+          "kms_endpoint",
+          "kms_region",
+          "data_key_ttl",
+          "jdbc_url",
+          "jdbc_user",
+          "jdbc_password",
+          "rotation_interval");
+  private static final Set<String> BEDROCK_KEYS =
+      Set.of("region", "endpoint", "aws_keys", "allowed_regions", "model_routes");
+  private static final Set<String> AWS_KEY_KEYS = Set.of("tenant", "access_key_id", "secret");
+
+  /** Model names routed to Bedrock when the configuration names none. */
+  private static final List<String> DEFAULT_BEDROCK_ROUTES =
+      List.of(
+          "anthropic.*",
+          "amazon.*",
+          "meta.*",
+          "cohere.*",
+          "mistral.*",
+          "ai21.*",
+          "us.*",
+          "eu.*",
+          "apac.*",
+          "global.*",
+          "arn:aws:bedrock:*");
+
   private static final Set<String> API_KEY_KEYS = Set.of("tenant", "sha256", "key");
 
   private ConfigLoader() {}
@@ -75,6 +118,8 @@ public final class ConfigLoader {
     JsonNode limits = section(root, "limits", LIMIT_KEYS);
     JsonNode openai = section(root, "openai", OPENAI_KEYS);
     JsonNode audit = section(root, "audit", AUDIT_KEYS);
+    JsonNode vault = section(root, "vault", VAULT_KEYS);
+    JsonNode bedrock = section(root, "bedrock", BEDROCK_KEYS);
 
     InetSocketAddress listen =
         address("listen", pick(env, "PROXY_LISTEN", text(root, "listen"), "127.0.0.1:8080"));
@@ -138,9 +183,67 @@ public final class ConfigLoader {
                 pick(env, "KAFKA_BOOTSTRAP_SERVERS", text(audit, "kafka_bootstrap_servers"), null))
             .filter(s -> !s.isBlank());
     String topic = pick(env, "AUDIT_TOPIC", text(audit, "topic"), "compliance.audit.v1");
+    boolean strict =
+        bool("audit.strict", pick(env, "AUDIT_STRICT", text(audit, "strict"), "false"));
+    long spoolMax =
+        positive("audit.spool_max", Units.bytes("audit.spool_max", or(audit, "spool_max", "1GiB")));
+
+    Optional<String> awsRegion =
+        Optional.ofNullable(pick(env, "AWS_REGION", text(bedrock, "region"), null));
+    VaultSettings vaultSettings =
+        new VaultSettings(
+            optional(pick(env, "KMS_KEY_ID", text(vault, "kms_key_id"), null)),
+            optional(pick(env, "KMS_ENDPOINT", text(vault, "kms_endpoint"), null))
+                .map(u -> endpoint("vault.kms_endpoint", u)),
+            pick(env, "KMS_REGION", text(vault, "kms_region"), awsRegion.orElse("us-east-1")),
+            positive(
+                "vault.data_key_ttl",
+                Units.duration("vault.data_key_ttl", or(vault, "data_key_ttl", "5m"))),
+            optional(pick(env, "VAULT_JDBC_URL", text(vault, "jdbc_url"), null)),
+            optional(pick(env, "VAULT_JDBC_USER", text(vault, "jdbc_user"), null)),
+            optional(pick(env, "VAULT_JDBC_PASSWORD", text(vault, "jdbc_password"), null)),
+            optional(text(vault, "rotation_interval"))
+                .map(
+                    d ->
+                        positive(
+                            "vault.rotation_interval",
+                            Units.duration("vault.rotation_interval", d))));
+
+    List<AwsKey> awsKeys = new ArrayList<>(awsKeysFromFile(bedrock.get("aws_keys")));
+    String envAwsKeys = env.get("PROXY_AWS_KEYS");
+    if (envAwsKeys != null && !envAwsKeys.isBlank()) {
+      awsKeys.addAll(awsKeysFromEnv(envAwsKeys));
+    }
+    Bedrock bedrockSettings =
+        new Bedrock(
+            awsRegion,
+            optional(pick(env, "BEDROCK_ENDPOINT", text(bedrock, "endpoint"), null))
+                .map(u -> endpoint("bedrock.endpoint", u)),
+            awsKeys,
+            strings("bedrock.allowed_regions", bedrock.get("allowed_regions"), List.of()),
+            strings("bedrock.model_routes", bedrock.get("model_routes"), DEFAULT_BEDROCK_ROUTES));
+
+    List<String> adminKeys = new ArrayList<>(adminKeysFromFile(root.get("admin_keys")));
+    String envAdminKeys = env.get("PROXY_ADMIN_KEYS");
+    if (envAdminKeys != null && !envAdminKeys.isBlank()) {
+      for (String key : envAdminKeys.split(",")) {
+        if (!key.isBlank()) {
+          adminKeys.add(sha256Hex(key.trim()));
+        }
+      }
+    }
 
     return new ProxyConfig(
-        listen, adminListen, dataDir, keys, limitValues, openAi, new Audit(bootstrap, topic));
+        listen,
+        adminListen,
+        dataDir,
+        keys,
+        limitValues,
+        openAi,
+        new Audit(bootstrap, topic, strict, spoolMax),
+        vaultSettings,
+        bedrockSettings,
+        adminKeys);
   }
 
   /** SHA-256 of a client key, hex: the form the config file stores. */
@@ -199,6 +302,117 @@ public final class ConfigLoader {
       keys.add(new ApiKey(tenant, hash != null ? hash.toLowerCase(Locale.ROOT) : sha256Hex(clear)));
     }
     return keys;
+  }
+
+  private static List<AwsKey> awsKeysFromEnv(String value) {
+    List<AwsKey> keys = new ArrayList<>();
+    for (String entry : value.split(",")) {
+      String[] parts = entry.trim().split(":", -1);
+      if (parts.length != 3 || parts[1].isBlank() || parts[2].isBlank()) {
+        throw new ConfigException(
+            "Invalid value <redacted> for configuration PROXY_AWS_KEYS: expected"
+                + " tenant:ACCESS_KEY_ID:SECRET,...");
+      }
+      keys.add(new AwsKey(tenant("PROXY_AWS_KEYS", parts[0]), parts[1], parts[2]));
+    }
+    return keys;
+  }
+
+  private static List<AwsKey> awsKeysFromFile(JsonNode node) {
+    if (node == null || node.isNull()) {
+      return List.of();
+    }
+    if (!node.isArray()) {
+      throw ConfigException.invalid(
+          "bedrock.aws_keys", node.getNodeType(), "a list of {tenant, access_key_id, secret}");
+    }
+    List<AwsKey> keys = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      JsonNode entry = node.get(i);
+      String key = "bedrock.aws_keys[" + i + "]";
+      if (!entry.isObject()) {
+        throw ConfigException.invalid(key, entry.getNodeType(), "a map");
+      }
+      checkKeys(key + ".", entry, AWS_KEY_KEYS);
+      String id = text(entry, "access_key_id");
+      String secret = text(entry, "secret");
+      if (id == null || id.isBlank() || secret == null || secret.isBlank()) {
+        throw ConfigException.invalid(key, "<entry>", "access_key_id and secret");
+      }
+      keys.add(new AwsKey(tenant(key + ".tenant", text(entry, "tenant")), id, secret));
+    }
+    return keys;
+  }
+
+  private static List<String> adminKeysFromFile(JsonNode node) {
+    if (node == null || node.isNull()) {
+      return List.of();
+    }
+    if (!node.isArray()) {
+      throw ConfigException.invalid("admin_keys", node.getNodeType(), "a list of {sha256}");
+    }
+    List<String> hashes = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      JsonNode entry = node.get(i);
+      String key = "admin_keys[" + i + "]";
+      if (!entry.isObject()) {
+        throw ConfigException.invalid(key, entry.getNodeType(), "a map with sha256");
+      }
+      checkKeys(key + ".", entry, Set.of("sha256", "key"));
+      String hash = text(entry, "sha256");
+      String clear = text(entry, "key");
+      if ((hash == null) == (clear == null)) {
+        throw ConfigException.invalid(key, "<entry>", "exactly one of sha256 or key (dev only)");
+      }
+      if (hash != null && !hash.matches("[0-9a-fA-F]{64}")) {
+        throw ConfigException.invalid(key + ".sha256", "<redacted>", "64 hex digits");
+      }
+      hashes.add(hash != null ? hash.toLowerCase(Locale.ROOT) : sha256Hex(clear));
+    }
+    return hashes;
+  }
+
+  private static List<String> strings(String key, JsonNode node, List<String> def) {
+    if (node == null || node.isNull()) {
+      return def;
+    }
+    if (!node.isArray()) {
+      throw ConfigException.invalid(key, node.getNodeType(), "a list of strings");
+    }
+    List<String> values = new ArrayList<>();
+    for (JsonNode item : node) {
+      if (!item.isTextual() || item.asText().isBlank()) {
+        throw ConfigException.invalid(key, item, "a list of non-empty strings");
+      }
+      values.add(item.asText());
+    }
+    return values;
+  }
+
+  private static URI endpoint(String key, String text) {
+    try {
+      URI uri = new URI(text);
+      if (uri.getScheme() == null
+          || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+          || uri.getHost() == null) {
+        throw ConfigException.invalid(key, text, "an http or https URL");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw ConfigException.invalid(key, text, "an http or https URL");
+    }
+  }
+
+  private static boolean bool(String key, String text) {
+    return switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "1" -> true;
+      case "false", "no", "0" -> false;
+      default -> throw ConfigException.invalid(key, text, "true or false");
+    };
+  }
+
+  private static Optional<String> optional(String value) {
+    return Optional.ofNullable(value).filter(v -> !v.isBlank());
   }
 
   private static String tenant(String key, String tenant) {

@@ -25,7 +25,10 @@ public record ProxyConfig(
     List<ApiKey> apiKeys,
     Limits limits,
     OpenAi openAi,
-    Audit audit) {
+    Audit audit,
+    VaultSettings vault,
+    Bedrock bedrock,
+    List<String> adminKeySha256s) {
 
   public ProxyConfig {
     requireNonNull(listen, "listen");
@@ -35,6 +38,9 @@ public record ProxyConfig(
     requireNonNull(limits, "limits");
     requireNonNull(openAi, "openAi");
     requireNonNull(audit, "audit");
+    requireNonNull(vault, "vault");
+    requireNonNull(bedrock, "bedrock");
+    adminKeySha256s = List.copyOf(adminKeySha256s);
   }
 
   /**
@@ -90,6 +96,73 @@ public record ProxyConfig(
   /**
    * @param kafkaBootstrapServers Kafka, or empty for the local spool only
    * @param topic the audit topic
+   * @param strict refuse traffic (503) while audit records cannot be written, instead of spooling
+   * @param spoolMaxBytes disk the local spool may use; a warning and a metric as it fills
    */
-  public record Audit(Optional<String> kafkaBootstrapServers, String topic) {}
+  public record Audit(
+      Optional<String> kafkaBootstrapServers, String topic, boolean strict, long spoolMaxBytes) {}
+
+  /**
+   * Keys and vault (DESIGN.md "Keys and vault").
+   *
+   * @param kmsKeyId AWS KMS key (id, ARN or alias) for tenant data keys; empty: the local keyring
+   * @param kmsEndpoint endpoint override for KMS (tests); empty: the SDK's regional endpoint
+   * @param kmsRegion region of the KMS client
+   * @param dataKeyTtl how long a tenant's plaintext data key stays cached in memory
+   * @param jdbcUrl shared PostgreSQL vault; empty: the embedded store under the data directory
+   * @param jdbcUser PostgreSQL user, when not in the URL
+   * @param jdbcPassword PostgreSQL password, when not in the URL
+   * @param rotationInterval rotate every tenant's data key this often; empty: only on command
+   */
+  public record VaultSettings(
+      Optional<String> kmsKeyId,
+      Optional<URI> kmsEndpoint,
+      String kmsRegion,
+      Duration dataKeyTtl,
+      Optional<String> jdbcUrl,
+      Optional<String> jdbcUser,
+      Optional<String> jdbcPassword,
+      Optional<Duration> rotationInterval) {
+
+    @Override
+    public String toString() {
+      return "VaultSettings[kms="
+          + kmsKeyId.orElse("<local keyring>")
+          + ", store="
+          + (jdbcUrl.isPresent() ? "postgresql" : "embedded")
+          + "]";
+    }
+  }
+
+  /**
+   * The Bedrock upstream and the native Bedrock front door.
+   *
+   * @param region the region the Bedrock client is pinned to
+   * @param endpoint endpoint override (tests, bench); empty: the SDK's regional endpoint
+   * @param awsKeys access-key pairs that AWS SDK clients sign with at the native front door
+   * @param allowedRegions residency policy: regions and geographies (us, eu, apac, global) that
+   *     traffic may reach; empty: only {@code region} itself
+   * @param modelRoutes model-name patterns (glob, e.g. {@code anthropic.*}) routed to Bedrock
+   */
+  public record Bedrock(
+      Optional<String> region,
+      Optional<URI> endpoint,
+      List<AwsKey> awsKeys,
+      List<String> allowedRegions,
+      List<String> modelRoutes) {
+
+    public Bedrock {
+      awsKeys = List.copyOf(awsKeys);
+      allowedRegions = List.copyOf(allowedRegions);
+      modelRoutes = List.copyOf(modelRoutes);
+    }
+  }
+
+  /** A SigV4 access-key pair for the native Bedrock front door; the secret never leaves memory. */
+  public record AwsKey(String tenant, String accessKeyId, String secret) {
+    @Override
+    public String toString() {
+      return "AwsKey[tenant=" + tenant + ", accessKeyId=" + accessKeyId + "]";
+    }
+  }
 }

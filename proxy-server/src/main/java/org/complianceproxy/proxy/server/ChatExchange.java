@@ -116,6 +116,13 @@ final class ChatExchange implements UpstreamListener, RestoreListener {
       fail(e);
       return;
     }
+    if (services.config().audit().strict() && !services.audit().healthy()) {
+      fail(
+          new ProxyException(
+              ProxyError.AUDIT_UNAVAILABLE,
+              "The audit trail cannot be written right now, so the request was refused."));
+      return;
+    }
     byte[] body = ByteBufUtil.getBytes(request.content());
     CompletableFuture<SanitizedChat> sanitizing;
     try {

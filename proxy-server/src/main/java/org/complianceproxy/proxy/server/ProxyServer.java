@@ -31,11 +31,9 @@ import org.complianceproxy.proxy.audit.AuditSinks;
 import org.complianceproxy.proxy.auth.ApiKeyAuthenticator;
 import org.complianceproxy.proxy.chat.ChatRequestSanitizer;
 import org.complianceproxy.proxy.config.ProxyConfig;
-import org.complianceproxy.proxy.token.Keyring;
 import org.complianceproxy.proxy.token.TokenMinter;
 import org.complianceproxy.proxy.upstream.OpenAiUpstream;
-import org.complianceproxy.proxy.vault.LocalVault;
-import org.complianceproxy.proxy.vault.Vault;
+import org.complianceproxy.proxy.vault.VaultStack;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +53,7 @@ public final class ProxyServer implements AutoCloseable {
   private final Channel clientListener;
   private final Channel adminListener;
   private final Services services;
-  private final Vault vault;
+  private final VaultStack vault;
   private volatile boolean draining;
 
   private ProxyServer(
@@ -63,7 +61,7 @@ public final class ProxyServer implements AutoCloseable {
       Channel clientListener,
       Channel adminListener,
       Services services,
-      Vault vault) {
+      VaultStack vault) {
     this.loops = loops;
     this.clientListener = clientListener;
     this.adminListener = adminListener;
@@ -79,11 +77,10 @@ public final class ProxyServer implements AutoCloseable {
     EventLoopGroup loops = new MultiThreadIoEventLoopGroup(0, transport.factory());
     Path dataDir = config.dataDir();
     AuditSink audit = null;
-    Vault vault = null;
+    VaultStack vault = null;
     OpenAiUpstream openAi = null;
     try {
-      Keyring keyring = Keyring.openOrCreate(dataDir);
-      vault = LocalVault.open(dataDir, keyring);
+      vault = VaultStack.open(config);
       audit =
           AuditSinks.create(
               config.audit().kafkaBootstrapServers(),
@@ -94,7 +91,8 @@ public final class ProxyServer implements AutoCloseable {
       Metrics metrics = new Metrics();
       metrics.auditHealth(audit::healthy);
       ChatRequestSanitizer sanitizer =
-          new ChatRequestSanitizer(Scanner.defaults(), new TokenMinter(keyring), vault);
+          new ChatRequestSanitizer(
+              Scanner.defaults(), new TokenMinter(vault.keys()), vault.vault());
       Services services =
           new Services(
               config, new ApiKeyAuthenticator(config.apiKeys()), sanitizer, openAi, audit, metrics);

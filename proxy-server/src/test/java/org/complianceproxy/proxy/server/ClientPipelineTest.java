@@ -65,7 +65,10 @@ class ClientPipelineTest {
             config.apiKeys(),
             new ProxyConfig.Limits(1024, 1024, 8192, config.limits().clientIdleTimeout()),
             config.openAi(),
-            config.audit());
+            config.audit(),
+            config.vault(),
+            config.bedrock(),
+            config.adminKeySha256s());
     Keyring keyring = Keyring.openOrCreate(dataDir);
     vault = LocalVault.open(dataDir, keyring);
     upstream = new OpenAiUpstream(small.openAi(), NioSocketChannel.class);
