@@ -60,7 +60,8 @@ public final class ConfigLoader {
           "connect_timeout",
           "response_timeout",
           "idle_timeout",
-          "max_connections_per_loop");
+          "max_connections_per_loop",
+          "trust_cert_file");
   private static final Set<String> AUDIT_KEYS =
       Set.of("kafka_bootstrap_servers", "topic", "strict", "spool_max");
   private static final Set<String> VAULT_KEYS =
@@ -176,7 +177,9 @@ public final class ConfigLoader {
             (int)
                 positive(
                     "openai.max_connections_per_loop",
-                    integer("openai.", openai, "max_connections_per_loop", 1024)));
+                    integer("openai.", openai, "max_connections_per_loop", 1024)),
+            optional(text(openai, "trust_cert_file"))
+                .map(f -> readableFile("openai.trust_cert_file", f)));
 
     Optional<String> bootstrap =
         Optional.ofNullable(
@@ -401,6 +404,14 @@ public final class ConfigLoader {
     } catch (URISyntaxException e) {
       throw ConfigException.invalid(key, text, "an http or https URL");
     }
+  }
+
+  private static Path readableFile(String key, String text) {
+    Path path = Path.of(text);
+    if (!Files.isReadable(path)) {
+      throw ConfigException.invalid(key, text, "a readable file");
+    }
+    return path;
   }
 
   private static boolean bool(String key, String text) {

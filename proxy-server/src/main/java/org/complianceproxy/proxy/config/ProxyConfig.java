@@ -71,6 +71,8 @@ public record ProxyConfig(
    * @param responseTimeout from sending the request to the response head
    * @param idleTimeout between two reads of a response body, streams included
    * @param maxConnectionsPerLoop pooled keep-alive connections per event loop
+   * @param trustCertFile PEM certificates to trust for an https base URL (a private CA, an egress
+   *     gateway); empty: the JDK's default trust store
    */
   public record OpenAi(
       URI baseUrl,
@@ -79,7 +81,8 @@ public record ProxyConfig(
       Duration connectTimeout,
       Duration responseTimeout,
       Duration idleTimeout,
-      int maxConnectionsPerLoop) {
+      int maxConnectionsPerLoop,
+      Optional<Path> trustCertFile) {
 
     @Override
     public String toString() {

@@ -59,11 +59,7 @@ public final class OpenAiUpstream implements AutoCloseable {
     this.chatPath =
         (basePath.endsWith("/") ? basePath.substring(0, basePath.length() - 1) : basePath)
             + "/chat/completions";
-    try {
-      this.ssl = https ? SslContextBuilder.forClient().build() : null;
-    } catch (SSLException e) {
-      throw new IllegalStateException("cannot build the TLS client context", e);
-    }
+    this.ssl = https ? tlsContext(config) : null;
     this.bootstrap =
         new Bootstrap()
             .channel(channelType)
@@ -126,6 +122,23 @@ public final class OpenAiUpstream implements AutoCloseable {
 
   public long responseTimeoutMillis() {
     return config.responseTimeout().toMillis();
+  }
+
+  /**
+   * TLS 1.2+ with host name verification ({@code newHandler(alloc, host, port)} sets the peer and
+   * turns on endpoint identification), trusting the JDK's store or the configured certificates.
+   */
+  private static SslContext tlsContext(ProxyConfig.OpenAi config) {
+    try {
+      SslContextBuilder builder = SslContextBuilder.forClient().protocols("TLSv1.3", "TLSv1.2");
+      if (config.trustCertFile().isPresent()) {
+        builder.trustManager(config.trustCertFile().get().toFile());
+      }
+      return builder.endpointIdentificationAlgorithm("HTTPS").build();
+    } catch (SSLException e) {
+      throw new IllegalStateException(
+          "cannot build the TLS client context for " + config.baseUrl(), e);
+    }
   }
 
   private FixedChannelPool newPool(EventLoop loop) {

@@ -99,6 +99,9 @@ class ConfigLoaderTest {
         "bad base url | 'openai: {base_url: ftp://x/v1}' | Invalid value ftp://x/v1 for configuration openai.base_url",
         "bad tenant | 'api_keys: [{tenant: \"a b\", key: k}]' | Invalid value a b for configuration api_keys[0].tenant",
         "bad hash | 'api_keys: [{tenant: a, sha256: abc}]' | Invalid value <redacted> for configuration api_keys[0].sha256",
+        "missing trust file | 'openai: {trust_cert_file: /no/such.pem}' | Invalid value /no/such.pem for configuration openai.trust_cert_file",
+        "bad strict flag | 'audit: {strict: maybe}' | Invalid value maybe for configuration audit.strict",
+        "bad kms endpoint | 'vault: {kms_endpoint: kms.local}' | Invalid value kms.local for configuration vault.kms_endpoint",
       })
   void invalidConfigurationNamesTheKeyAndTheValue(String name, String yaml, String message)
       throws IOException {

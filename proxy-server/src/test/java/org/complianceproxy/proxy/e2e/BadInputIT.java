@@ -135,6 +135,17 @@ class BadInputIT {
   }
 
   @Test
+  void upstreamRateLimitPassesThroughWithItsOwnStatusAndBody() throws IOException {
+    HttpResponse<String> response = proxy.chat(chatBody("fail-429", GOOD_TEXT, false));
+
+    assertThat(response.statusCode()).isEqualTo(429);
+    assertThat(response.headers().firstValue("x-request-id")).isPresent();
+    assertThat(JSON.readTree(response.body()).path("error").path("message").asText()).isNotBlank();
+    assertThat(response.body()).doesNotContain(ProxyHarness.UPSTREAM_KEY);
+    assertGoodRequestSucceeds();
+  }
+
+  @Test
   void unknownPathIs404InOpenAiShape() throws IOException {
     HttpResponse<String> response =
         proxy.send(
