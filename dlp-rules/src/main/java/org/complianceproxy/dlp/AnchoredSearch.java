@@ -1,6 +1,7 @@
 package org.complianceproxy.dlp;
 
 import com.google.re2j.Matcher;
+import java.nio.CharBuffer;
 import java.util.List;
 
 /**
@@ -17,6 +18,9 @@ import java.util.List;
  * finding.
  */
 final class AnchoredSearch {
+  /** Rejected window matches up to this long are searched again from their second char. */
+  private static final int SHORT_RETRY = 64;
+
   /** The rule being applied. */
   private final Rule rule;
 
@@ -29,32 +33,116 @@ final class AnchoredSearch {
   /** Where the work done is added up. */
   private final ScanCounters counters;
 
-  AnchoredSearch(Rule rule, int ruleIndex, String text, ScanCounters counters) {
+  /** The prefilter's hits, for context words. */
+  private final Prefilter.Hits hits;
+
+  AnchoredSearch(
+      Rule rule, int ruleIndex, String text, Prefilter.Hits hits, ScanCounters counters) {
     this.rule = rule;
     this.ruleIndex = ruleIndex;
     this.text = text;
+    this.hits = hits;
     this.counters = counters;
   }
 
-  void run(Prefilter.Ints starts, List<Candidate> out) {
+  void run(List<Candidate> out) {
+    Prefilter.Ints starts = hits.startsFor(rule);
+    if (rule.keywordTriggered()) {
+      runWindows(starts, out);
+      return;
+    }
     // A start inside a finding of this rule could only give a shorter, overlapping one.
     int coveredUntil = 0;
     for (int i = 0; i < starts.size(); i++) {
       int start = starts.get(i);
-      if (start < coveredUntil) {
+      if (start < coveredUntil || !startsWithPrefix(start)) {
+        continue;
+      }
+      // Context is a binary search over the few context words; RE2J costs far more.
+      if (rule.contextRequired()
+          && !hits.hasContext(
+              rule.contextSets(), start, start + rule.maxLength(), rule.contextWindow())) {
         continue;
       }
       int end = matchAt(start);
       int accepted = end < 0 ? -1 : confirm(start, end);
-      if (accepted > 0) {
-        out.add(
-            new Candidate(
-                new Finding(
-                    start, accepted, rule.type(), rule.id(), rule.action(), rule.confidence()),
-                ruleIndex));
+      if (accepted > 0 && emit(start, accepted, out)) {
         coveredUntil = accepted;
       }
     }
+  }
+
+  /**
+   * Searches each window (disjoint, ascending {@code [from, to)} pairs) with an unanchored find;
+   * every match of group 1 that passes the validator and word boundaries is a candidate. Each char
+   * of a window is read by RE2J once per find, and windows never overlap.
+   */
+  private void runWindows(Prefilter.Ints windows, List<Candidate> out) {
+    for (int i = 0; i < windows.size(); i += 2) {
+      int from = windows.get(i);
+      int to = windows.get(i + 1);
+      counters.attempts++;
+      Matcher m = rule.pattern().matcher(CharBuffer.wrap(text, from, to));
+      int length = to - from;
+      int pos = 0;
+      while (pos <= length) {
+        if (!m.find(pos)) {
+          counters.searchedChars += length - pos;
+          break;
+        }
+        counters.searchedChars += m.end() - pos;
+        boolean grouped = m.groupCount() >= 1 && m.start(1) >= 0;
+        int s = from + (grouped ? m.start(1) : m.start());
+        int e = from + (grouped ? m.end(1) : m.end());
+        if (e > s && confirmed(s, e)) {
+          emit(s, e, out);
+          pos = Math.max(e - from, pos + 1);
+        } else if (e - s <= SHORT_RETRY) {
+          // A later match may start inside a short rejected one ("secret_access_key = value");
+          // long ones are skipped whole, so that a window is never searched quadratically.
+          pos = Math.max(m.start() + 1, pos + 1);
+        } else {
+          pos = Math.max(e - from, pos + 1);
+        }
+      }
+    }
+  }
+
+  /** Adds the finding with its context-adjusted confidence; false when context rules it out. */
+  private boolean emit(int start, int end, List<Candidate> out) {
+    double confidence = rule.confidence();
+    if (rule.contextSets() != 0 && !rule.keywordTriggered()) {
+      boolean context = hits.hasContext(rule.contextSets(), start, end, rule.contextWindow());
+      if (!context && rule.contextRequired()) {
+        return false;
+      }
+      if (context && !rule.contextRequired()) {
+        confidence = Math.min(1.0, confidence + Rule.CONTEXT_BONUS);
+      }
+    }
+    if (rule.antiContextSets() != 0
+        && hits.hasContext(rule.antiContextSets(), start, end, rule.contextWindow())) {
+      confidence -= Rule.ANTI_CONTEXT_PENALTY;
+    }
+    if (confidence < Rule.MIN_CONFIDENCE) {
+      return false;
+    }
+    out.add(
+        new Candidate(
+            new Finding(start, end, rule.type(), rule.id(), rule.action(), confidence), ruleIndex));
+    return true;
+  }
+
+  private boolean startsWithPrefix(int start) {
+    if (rule.startsWith().isEmpty()) {
+      return true;
+    }
+    for (String prefix : rule.startsWith()) {
+      if (text.startsWith(prefix, start)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The end of the pattern's finding that starts exactly at {@code start}, or -1. */
@@ -63,7 +151,7 @@ final class AnchoredSearch {
     int sliceEnd = Math.min(text.length(), start + rule.maxLength() + 1);
     counters.attempts++;
     counters.searchedChars += sliceEnd - sliceStart;
-    Matcher m = rule.pattern().matcher(text.substring(sliceStart, sliceEnd));
+    Matcher m = rule.pattern().matcher(CharBuffer.wrap(text, sliceStart, sliceEnd));
     if (!m.lookingAt()) {
       return -1;
     }
@@ -92,7 +180,7 @@ final class AnchoredSearch {
       // Validators are cheaper than RE2J, except libphonenumber, which is gated by a digit count.
       if (confirmed(start, e)) {
         counters.searchedChars += e - start;
-        if (rule.pattern().matcher(text.substring(start, e)).matches()) {
+        if (rule.pattern().matcher(CharBuffer.wrap(text, start, e)).matches()) {
           return e;
         }
       }

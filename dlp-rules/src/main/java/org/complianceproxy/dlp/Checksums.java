@@ -19,7 +19,7 @@ final class Checksums {
     int sum = 0;
     for (int i = candidate.length() - 1; i >= 0; i--) {
       char c = candidate.charAt(i);
-      if (c == ' ' || c == '-') {
+      if (c == ' ' || c == '-' || c == '.') {
         continue;
       }
       if (c < '0' || c > '9') {

@@ -39,6 +39,9 @@ public final class Masking {
       case SSN -> "***-**-" + lastDigits(Normalization.digits(value), "****");
       case IBAN -> maskIban(Normalization.lettersAndDigits(value).toUpperCase(Locale.ROOT));
       case EMAIL -> maskEmail(value.toString().strip());
+      case NAME -> maskWords(value.toString().strip());
+      case SECRET, ADDRESS, DOB, CARDEXP, CVV -> "****";
+      default -> "****" + lastDigits(Normalization.lettersAndDigits(value), "");
     };
   }
 
@@ -59,6 +62,21 @@ public final class Masking {
     String tail =
         rest.length() >= MIN_DIGITS_TO_SHOW ? rest.substring(rest.length() - SHOWN_DIGITS) : "";
     return country + "****" + tail;
+  }
+
+  /** The first letter of each word: {@code J*** S***}. */
+  private static String maskWords(String words) {
+    StringBuilder out = new StringBuilder();
+    for (String word : words.split("\\s+")) {
+      if (word.isEmpty()) {
+        continue;
+      }
+      if (out.length() > 0) {
+        out.append(' ');
+      }
+      out.appendCodePoint(word.codePointAt(0)).append("***");
+    }
+    return out.length() == 0 ? "***" : out.toString();
   }
 
   private static String maskEmail(String email) {

@@ -31,12 +31,15 @@ public final class Normalization {
     requireNonNull(type, "type");
     requireNonNull(value, "value");
     return switch (type) {
-      case CARD, SSN, IBAN -> lettersAndDigits(value).toUpperCase(Locale.ROOT);
-      case EMAIL -> value.toString().strip().toLowerCase(Locale.ROOT);
+      case EMAIL, IPV6 -> value.toString().strip().toLowerCase(Locale.ROOT);
+      case NAME, ADDRESS ->
+          value.toString().strip().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
+      case SECRET, IPV4, DOB, CARDEXP -> value.toString().strip();
       case PHONE -> {
         String e164 = Phones.e164(value);
         yield e164 != null ? e164 : plusAndDigits(value);
       }
+      default -> lettersAndDigits(value).toUpperCase(Locale.ROOT);
     };
   }
 

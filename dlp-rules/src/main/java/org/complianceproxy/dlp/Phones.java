@@ -41,6 +41,27 @@ final class Phones {
         : UTIL.format(number, PhoneNumberFormat.E164);
   }
 
+  /** Regions tried for national numbers written with context but without a country code. */
+  static final java.util.List<String> REGIONS =
+      java.util.List.of("US", "GB", "DE", "FR", "ES", "CA");
+
+  static boolean validInAnyRegion(CharSequence candidate) {
+    int digits = countDigits(candidate);
+    if (digits < MIN_DIGITS || digits > MAX_DIGITS) {
+      return false;
+    }
+    for (String region : REGIONS) {
+      try {
+        if (UTIL.isValidNumber(UTIL.parse(candidate, region))) {
+          return true;
+        }
+      } catch (NumberParseException e) {
+        // not a number of this region; try the next
+      }
+    }
+    return false;
+  }
+
   private static PhoneNumber parse(CharSequence value) {
     try {
       return UTIL.parse(value, DEFAULT_REGION);

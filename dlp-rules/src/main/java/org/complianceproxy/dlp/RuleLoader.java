@@ -10,10 +10,13 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -24,19 +27,47 @@ import java.util.stream.Collectors;
  */
 final class RuleLoader {
 
-  /** Every key a rule may have; all are required. */
+  /** Keys a rule may have. */
   private static final Set<String> KEYS =
       Set.of(
-          "id", "type", "pattern", "validator", "action", "confidence", "prefilter", "max_length");
+          "id",
+          "type",
+          "pattern",
+          "validator",
+          "action",
+          "confidence",
+          "prefilter",
+          "max_length",
+          "context",
+          "context_required",
+          "context_window",
+          "anti_context",
+          "starts_with",
+          "min_digits",
+          "keyword_lookback");
 
   /** Longest {@code max_length} accepted: every try reads a slice that long. */
-  private static final int MAX_MAX_LENGTH = 1024;
+  private static final int MAX_MAX_LENGTH = 8192;
+
+  /** Largest {@code context_window}. */
+  private static final int MAX_CONTEXT_WINDOW = 256;
+
+  /** Context sets a file may define: one bit each in a long. */
+  private static final int MAX_CONTEXT_SETS = 64;
+
+  /** A whole rule file: its rules, and the context words their {@code context} keys name. */
+  record RuleSet(
+      List<Rule> rules, Keywords keywords, Map<String, Long> contextSets, boolean names) {}
 
   private static final YAMLMapper YAML = new YAMLMapper();
 
   private RuleLoader() {}
 
   static List<Rule> load(InputStream in) {
+    return loadSet(in).rules();
+  }
+
+  static RuleSet loadSet(InputStream in) {
     JsonNode root;
     try {
       root = YAML.readTree(in);
@@ -53,8 +84,50 @@ final class RuleLoader {
     Iterator<String> topKeys = root.fieldNames();
     while (topKeys.hasNext()) {
       String key = topKeys.next();
-      if (!key.equals("rules")) {
-        throw new IllegalArgumentException(key + ": unknown key (expected: rules)");
+      if (!key.equals("rules") && !key.equals("contexts") && !key.equals("names")) {
+        throw new IllegalArgumentException(
+            key + ": unknown key (expected: one of contexts, names, rules)");
+      }
+    }
+    Map<String, Long> contextSets = new LinkedHashMap<>();
+    Map<String, Long> wordSets = new HashMap<>();
+    JsonNode contexts = root.get("contexts");
+    if (contexts != null) {
+      if (!contexts.isObject()) {
+        throw new IllegalArgumentException(
+            "contexts: " + contexts + " (expected: a mapping of set name to a list of words)");
+      }
+      Iterator<Map.Entry<String, JsonNode>> sets = contexts.fields();
+      while (sets.hasNext()) {
+        Map.Entry<String, JsonNode> set = sets.next();
+        String at = "contexts." + set.getKey();
+        if (contextSets.size() == MAX_CONTEXT_SETS) {
+          throw new IllegalArgumentException(
+              at + ": one set too many (expected: at most " + MAX_CONTEXT_SETS + " sets)");
+        }
+        long bit = 1L << contextSets.size();
+        contextSets.put(set.getKey(), bit);
+        if (!set.getValue().isArray() || set.getValue().isEmpty()) {
+          throw new IllegalArgumentException(
+              at + ": " + set.getValue() + " (expected: a non-empty list of words)");
+        }
+        for (JsonNode word : set.getValue()) {
+          String w = word.asText("");
+          String letters = w.startsWith("-") ? w.substring(1) : w;
+          if (!word.isTextual()
+              || letters.isEmpty()
+              || w.length() > Keywords.MAX_WORD
+              || !letters.chars().allMatch(Character::isLetter)) {
+            throw new IllegalArgumentException(
+                at
+                    + ": "
+                    + word
+                    + " (expected: a single word of letters, or -ending, at most "
+                    + Keywords.MAX_WORD
+                    + " chars)");
+          }
+          wordSets.merge(Keywords.lowerAll(w), bit, (a, b) -> a | b);
+        }
       }
     }
     if (!root.path("rules").isArray()) {
@@ -64,7 +137,7 @@ final class RuleLoader {
     Set<String> ids = new HashSet<>();
     JsonNode list = root.get("rules");
     for (int i = 0; i < list.size(); i++) {
-      Rule rule = rule("rules[" + i + "]", list.get(i));
+      Rule rule = rule("rules[" + i + "]", list.get(i), contextSets);
       if (!ids.add(rule.id())) {
         throw new IllegalArgumentException(
             "rules[" + i + "].id: " + rule.id() + " (expected: unique, already used)");
@@ -74,10 +147,15 @@ final class RuleLoader {
     if (rules.isEmpty()) {
       throw new IllegalArgumentException("rules: [] (expected: at least one rule)");
     }
-    return rules;
+    JsonNode namesNode = root.get("names");
+    if (namesNode != null && !namesNode.isBoolean()) {
+      throw new IllegalArgumentException("names: " + namesNode + " (expected: true or false)");
+    }
+    boolean names = namesNode != null && namesNode.booleanValue();
+    return new RuleSet(List.copyOf(rules), new Keywords(wordSets), Map.copyOf(contextSets), names);
   }
 
-  private static Rule rule(String at, JsonNode node) {
+  private static Rule rule(String at, JsonNode node, Map<String, Long> contextSets) {
     if (!node.isObject()) {
       throw new IllegalArgumentException(at + ": " + node + " (expected: a mapping)");
     }
@@ -108,16 +186,70 @@ final class RuleLoader {
               + Arrays.stream(Validator.values()).map(Validator::yamlName).toList()
               + ")");
     }
-    String triggerName = text(at, node, "prefilter");
-    Trigger trigger = Trigger.fromYamlName(triggerName);
-    if (trigger == null) {
+    List<Trigger> triggers = new ArrayList<>();
+    JsonNode prefilterNode = required(at, node, "prefilter");
+    for (JsonNode one : prefilterNode.isArray() ? prefilterNode : List.of(prefilterNode)) {
+      Trigger trigger = Trigger.fromYamlName(one.asText(""));
+      if (trigger == null || !one.isTextual()) {
+        throw new IllegalArgumentException(
+            where
+                + ".prefilter: "
+                + one.asText(one.toString())
+                + " (expected: one of "
+                + Arrays.stream(Trigger.values()).map(Trigger::yamlName).toList()
+                + ")");
+      }
+      triggers.add(trigger);
+    }
+    if (triggers.isEmpty()) {
+      throw new IllegalArgumentException(where + ".prefilter: [] (expected: at least one)");
+    }
+
+    long context = contextMask(where, "context", node.get("context"), contextSets);
+    long antiContext = contextMask(where, "anti_context", node.get("anti_context"), contextSets);
+    JsonNode requiredNode = node.get("context_required");
+    boolean contextRequired = requiredNode != null && requiredNode.asBoolean(false);
+    if (requiredNode != null && !requiredNode.isBoolean()) {
+      throw new IllegalArgumentException(
+          where + ".context_required: " + requiredNode + " (expected: true or false)");
+    }
+    if ((contextRequired || triggers.contains(Trigger.KEYWORD)) && context == 0) {
       throw new IllegalArgumentException(
           where
-              + ".prefilter: "
-              + triggerName
-              + " (expected: one of "
-              + Arrays.stream(Trigger.values()).map(Trigger::yamlName).toList()
+              + ".context: missing (expected: a context set, since the rule "
+              + (contextRequired ? "requires context" : "is triggered by keywords")
               + ")");
+    }
+    JsonNode windowNode = node.get("context_window");
+    int contextWindow = 40;
+    if (windowNode != null) {
+      if (!windowNode.isInt()
+          || windowNode.intValue() < 1
+          || windowNode.intValue() > MAX_CONTEXT_WINDOW) {
+        throw new IllegalArgumentException(
+            where
+                + ".context_window: "
+                + windowNode
+                + " (expected: an integer, 1 <= context_window <= "
+                + MAX_CONTEXT_WINDOW
+                + ")");
+      }
+      contextWindow = windowNode.intValue();
+    }
+    List<String> startsWith = new ArrayList<>();
+    JsonNode startsNode = node.get("starts_with");
+    if (startsNode != null) {
+      if (!startsNode.isArray()) {
+        throw new IllegalArgumentException(
+            where + ".starts_with: " + startsNode + " (expected: a list of literal prefixes)");
+      }
+      for (JsonNode prefix : startsNode) {
+        if (!prefix.isTextual() || prefix.textValue().isEmpty()) {
+          throw new IllegalArgumentException(
+              where + ".starts_with: " + prefix + " (expected: a non-empty string)");
+        }
+        startsWith.add(prefix.textValue());
+      }
     }
 
     JsonNode confidenceNode = required(at, node, "confidence");
@@ -147,8 +279,76 @@ final class RuleLoader {
       throw new IllegalArgumentException(
           where + ".pattern: " + regex + " (expected: a RE2J pattern; " + e.getMessage() + ")", e);
     }
+    JsonNode minDigitsNode = node.get("min_digits");
+    int minDigits = 0;
+    if (minDigitsNode != null) {
+      if (!minDigitsNode.isInt()
+          || minDigitsNode.intValue() < 0
+          || minDigitsNode.intValue() > maxLengthNode.intValue()) {
+        throw new IllegalArgumentException(
+            where
+                + ".min_digits: "
+                + minDigitsNode
+                + " (expected: an integer, 0 <= min_digits <= max_length)");
+      }
+      minDigits = minDigitsNode.intValue();
+    }
+    JsonNode lookbackNode = node.get("keyword_lookback");
+    int lookback = 8;
+    if (lookbackNode != null) {
+      if (!lookbackNode.isInt() || lookbackNode.intValue() < 0 || lookbackNode.intValue() > 128) {
+        throw new IllegalArgumentException(
+            where
+                + ".keyword_lookback: "
+                + lookbackNode
+                + " (expected: an integer, 0 <= keyword_lookback <= 128)");
+      }
+      lookback = lookbackNode.intValue();
+    }
+    if (pattern.groupCount() < 1) {
+      throw new IllegalArgumentException(
+          where + ".pattern: " + regex + " (expected: a capturing group 1 around the finding)");
+    }
     return new Rule(
-        id, type, pattern, validator, action, confidence, trigger, maxLengthNode.intValue());
+        id,
+        type,
+        pattern,
+        validator,
+        action,
+        confidence,
+        triggers,
+        maxLengthNode.intValue(),
+        context,
+        contextRequired,
+        contextWindow,
+        antiContext,
+        startsWith,
+        minDigits,
+        lookback);
+  }
+
+  private static long contextMask(
+      String where, String key, JsonNode node, Map<String, Long> contextSets) {
+    if (node == null || node.isNull()) {
+      return 0;
+    }
+    long mask = 0;
+    for (JsonNode one : node.isArray() ? node : List.of(node)) {
+      Long bit = contextSets.get(one.asText(""));
+      if (bit == null || !one.isTextual()) {
+        throw new IllegalArgumentException(
+            where
+                + "."
+                + key
+                + ": "
+                + one.asText(one.toString())
+                + " (expected: one of the sets under contexts: "
+                + sorted(contextSets.keySet())
+                + ")");
+      }
+      mask |= bit;
+    }
+    return mask;
   }
 
   private static JsonNode required(String at, JsonNode node, String key) {

@@ -24,8 +24,16 @@ public final class Scanner {
   /** Rules in file order; the order breaks the last ties between overlapping findings. */
   private final List<Rule> rules;
 
-  private Scanner(List<Rule> rules) {
-    this.rules = List.copyOf(rules);
+  /** Context words of the rule file, looked up during the prefilter pass. */
+  private final Keywords keywords;
+
+  /** Person names from name lists and context; null in scanners of custom rule files. */
+  private final NameDetector names;
+
+  private Scanner(RuleLoader.RuleSet set, NameDetector names) {
+    this.rules = set.rules();
+    this.keywords = set.keywords();
+    this.names = names;
   }
 
   /** The rules bundled in {@code dlp/rules.yaml}, loaded on first use and shared afterwards. */
@@ -43,7 +51,8 @@ public final class Scanner {
    */
   public static Scanner fromYaml(InputStream in) {
     requireNonNull(in, "in");
-    return new Scanner(RuleLoader.load(in));
+    RuleLoader.RuleSet set = RuleLoader.loadSet(in);
+    return new Scanner(set, set.names() ? NameDetector.bundled() : null);
   }
 
   /**
@@ -59,16 +68,105 @@ public final class Scanner {
     return scan(text, new ScanCounters());
   }
 
+  /**
+   * Findings in a request's {@code text} under a tenant's {@code policy}: the rules' findings with
+   * the policy's action overrides and allow-list applied, plus the policy's deny-list terms as
+   * {@link EntityType#CUSTOM}. Sorted by start and non-overlapping, like {@link #scan}.
+   */
+  public List<Finding> scan(CharSequence text, Policy policy) {
+    requireNonNull(policy, "policy");
+    String s = text.toString();
+    return applyPolicy(s, scan(s, new ScanCounters()), policy, false);
+  }
+
+  /**
+   * Findings in a model's answer: personal data the model produced by itself. Spans inside the
+   * proxy's own tokens ({@code <<TAG_BODY>>}) are never findings (they are restored, not masked);
+   * each finding gets the policy's output action, {@link Action#MASK} by default.
+   */
+  public List<Finding> scanOutput(CharSequence text, Policy policy) {
+    requireNonNull(policy, "policy");
+    String s = text.toString();
+    List<Finding> found = new ArrayList<>();
+    List<int[]> tokens = tokenSpans(s);
+    for (Finding f : applyPolicy(s, scan(s, new ScanCounters()), policy, true)) {
+      boolean inToken = false;
+      for (int[] t : tokens) {
+        inToken |= f.start() < t[1] && f.end() > t[0];
+      }
+      if (!inToken) {
+        found.add(f);
+      }
+    }
+    return List.copyOf(found);
+  }
+
+  private static List<Finding> applyPolicy(
+      String text, List<Finding> findings, Policy policy, boolean output) {
+    List<Candidate> candidates = new ArrayList<>();
+    for (Finding f : findings) {
+      String value = text.substring(f.start(), f.end());
+      Action action = output ? policy.outputAction(f, value) : policy.inputAction(f, value);
+      candidates.add(
+          new Candidate(
+              new Finding(f.start(), f.end(), f.type(), f.ruleId(), action, f.confidence()),
+              Integer.MAX_VALUE - 1));
+    }
+    if (!policy.deniedTerms().isEmpty()) {
+      for (String term : policy.deniedTerms()) {
+        char first = term.charAt(0);
+        for (int at = 0; at + term.length() <= text.length(); at++) {
+          if (Character.toLowerCase(text.charAt(at)) != first
+              || !text.regionMatches(true, at, term, 0, term.length())) {
+            continue;
+          }
+          int end = at + term.length();
+          boolean wordStart = at == 0 || !Character.isLetterOrDigit(text.charAt(at - 1));
+          boolean wordEnd = end == text.length() || !Character.isLetterOrDigit(text.charAt(end));
+          if (wordStart && wordEnd) {
+            Action action = output ? policy.denyOutputAction() : policy.denyAction();
+            // Deny-list terms win ties: the tenant named them explicitly.
+            candidates.add(
+                new Candidate(
+                    new Finding(at, end, EntityType.CUSTOM, "deny-list", action, 1.0), -1));
+          }
+        }
+      }
+    }
+    return Overlaps.resolve(candidates);
+  }
+
+  /** Spans of {@code <<TAG_BODY>>} tokens: tag of capitals and digits, body of [A-Z0-9]. */
+  private static List<int[]> tokenSpans(String text) {
+    List<int[]> spans = new ArrayList<>();
+    for (int at = text.indexOf("<<"); at >= 0; at = text.indexOf("<<", at + 2)) {
+      int p = at + 2;
+      int limit = Math.min(text.length(), at + 64);
+      while (p < limit
+          && (Character.isUpperCase(text.charAt(p))
+              || Character.isDigit(text.charAt(p))
+              || text.charAt(p) == '_')) {
+        p++;
+      }
+      if (p + 1 < text.length() && text.startsWith(">>", p) && p > at + 4) {
+        spans.add(new int[] {at, p + 2});
+      }
+    }
+    return spans;
+  }
+
   /** {@link #scan(CharSequence)}, adding the work done to {@code counters}. */
   List<Finding> scan(CharSequence text, ScanCounters counters) {
     requireNonNull(text, "text");
     // One immutable copy: a caller's StringBuilder may change under us.
     String s = text.toString();
-    Prefilter.Hits hits = Prefilter.hits(s);
+    Prefilter.Hits hits = Prefilter.hits(s, keywords);
     List<Candidate> candidates = new ArrayList<>();
     for (int r = 0; r < rules.size(); r++) {
-      Rule rule = rules.get(r);
-      new AnchoredSearch(rule, r, s, counters).run(hits.startsFor(rule), candidates);
+      new AnchoredSearch(rules.get(r), r, s, hits, counters).run(candidates);
+    }
+    if (names != null) {
+      names.detect(s, hits.capitalWords, rules.size(), candidates);
     }
     return Overlaps.resolve(candidates);
   }

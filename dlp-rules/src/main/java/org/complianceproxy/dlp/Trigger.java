@@ -21,6 +21,20 @@ enum Trigger {
    * e-mail local-part characters ({@code A-Z a-z 0-9 . _ % + -}) before it starts.
    */
   AT("at"),
+  /** Two upper-case ASCII letters, a space and a digit, where the finding starts ("AB 12 34"). */
+  LETTERS_SPACE_DIGIT("letters-space-digit"),
+  /**
+   * A run of ASCII letters and digits that holds both (or of 16 letters or more), no longer than
+   * the rule's {@code max_length}; the finding starts at the run (ISIN, LEI, NINO, access keys).
+   */
+  ALNUM("alnum"),
+  /** A run of hex digits, {@code ':'} and {@code '.'} with at least two colons (IPv6). */
+  HEX_COLON("hex-colon"),
+  /**
+   * A word of the rule's context sets: the pattern is searched, unanchored, in a window from a few
+   * chars before the word to {@code context_window + max_length} chars after it.
+   */
+  KEYWORD("keyword"),
   /** No hint: the pattern is tried at every start of a word or number. */
   NONE("none");
 

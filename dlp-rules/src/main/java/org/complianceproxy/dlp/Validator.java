@@ -44,6 +44,135 @@ enum Validator {
       return Phones.valid(candidate);
     }
   },
+  /** Payment card: Luhn and a length the issuer of its range uses. */
+  CARD("card") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.card(candidate);
+    }
+  },
+  /** SSN written as nine digits or with spaces; the SSA ranges. */
+  SSN_DIGITS("ssn-digits") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.ssnDigits(candidate);
+    }
+  },
+  ITIN("itin") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.itin(candidate);
+    }
+  },
+  EIN("ein") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.ein(candidate);
+    }
+  },
+  /** ABA routing number: Federal Reserve prefix and the 3-7-1 checksum. */
+  ABA("aba") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.aba(candidate);
+    }
+  },
+  BIC("bic") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.bic(candidate);
+    }
+  },
+  ISIN("isin") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.isin(candidate);
+    }
+  },
+  CUSIP("cusip") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.cusip(candidate);
+    }
+  },
+  LEI("lei") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.lei(candidate);
+    }
+  },
+  /** Canadian SIN: Luhn over nine digits. */
+  SIN("sin") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.sin(candidate);
+    }
+  },
+  NINO("nino") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.nino(candidate);
+    }
+  },
+  IPV4("ipv4") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.ipv4(candidate);
+    }
+  },
+  IPV6("ipv6") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.ipv6(candidate);
+    }
+  },
+  /** A calendar date with a plausible year of birth. */
+  DATE("date") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.date(candidate);
+    }
+  },
+  EXPIRY("expiry") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.expiry(candidate);
+    }
+  },
+  /** A date of birth, with digits or a month name. */
+  DOB("dob") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.dob(candidate);
+    }
+  },
+  /** Passport or driver's licence number: letters, digits, dashes, at least two digits. */
+  DOCUMENT("document") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.documentNumber(candidate);
+    }
+  },
+  /** A number libphonenumber calls valid in one of the regions of {@link Phones#REGIONS}. */
+  PHONE_ANY("phone-any") {
+    @Override
+    boolean accepts(String candidate) {
+      return Phones.validInAnyRegion(candidate);
+    }
+  },
+  JWT("jwt") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.jwt(candidate);
+    }
+  },
+  /** Mixed character classes and at least 2.5 bits of entropy per char. */
+  ENTROPY("entropy") {
+    @Override
+    boolean accepts(String candidate) {
+      return Identifiers.highEntropy(candidate);
+    }
+  },
   /** E-mail shape beyond the pattern: dots, label and total lengths. */
   EMAIL("email") {
     @Override

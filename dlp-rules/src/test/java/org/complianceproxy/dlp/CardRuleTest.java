@@ -12,7 +12,7 @@ class CardRuleTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "card 4111111111111111 exp 12/27             | 4111111111111111",
+        "card 4111111111111111 exp in December       | 4111111111111111",
         "4012888888881881                            | 4012888888881881",
         "pay with 5555555555554444.                  | 5555555555554444",
         "mc 5105105105105100, thanks                 | 5105105105105100",
@@ -41,7 +41,7 @@ class CardRuleTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "card 4111 1111 1111 1111 123 exp 12/27  | 4111 1111 1111 1111",
+        "card 4111 1111 1111 1111 123 exp soon   | 4111 1111 1111 1111",
         "card 4111-1111-1111-1111-123            | 4111-1111-1111-1111",
         "5555 4111 1111 1111 1111                | 4111 1111 1111 1111",
         "1234 5555 5555 5555 4444 321            | 5555 5555 5555 4444",
@@ -76,6 +76,24 @@ class CardRuleTest {
       })
   void decoyIsNotACard(String text) {
     assertThat(Found.ofType(EntityType.CARD, text)).isEmpty();
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "card 4111111111111111 exp 12/27, CVV 123   | CARD:4111111111111111 | CARDEXP:12/27 | CVV:123",
+        "Karte 4111.1111.1111.1111 gültig bis 03/2029, Prüfnummer 987 | CARD:4111.1111.1111.1111 | CARDEXP:03/2029 | CVV:987",
+      })
+  void expiryAndCvvAreFoundNextToACard(String text, String card, String expiry, String cvv) {
+    assertThat(Found.in(text)).containsExactly(card, expiry, cvv);
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @ValueSource(
+      strings = {"meeting on 12/27 at noon", "code 123 is wrong", "page 12/27 of the report"})
+  void expiryAndCvvShapesWithoutCardContextAreNotFound(String text) {
+    assertThat(Found.in(text)).isEmpty();
   }
 
   @ParameterizedTest(name = "[{index}] {0}")

@@ -20,6 +20,7 @@ class ScannerTest {
   void chatMessageGivesEveryFindingInOrder() {
     assertThat(Found.in(CHAT))
         .containsExactly(
+            "NAME:Jane",
             "EMAIL:jane.roe@example.org",
             "PHONE:+44 20 7946 0958",
             "CARD:4111 1111 1111 1111",
