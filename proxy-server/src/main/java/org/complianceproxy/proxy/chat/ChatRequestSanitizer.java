@@ -69,6 +69,22 @@ public final class ChatRequestSanitizer {
     requireNonNull(tenant, "tenant");
     requireNonNull(requestId, "requestId");
     requireNonNull(body, "body");
+    // the tenant's keys may need a KMS call: wait for it without blocking, then go on at once
+    CompletableFuture<Void> keysReady = minter.prepare(tenant);
+    if (keysReady.isDone() && !keysReady.isCompletedExceptionally()) {
+      return sanitizeWithKeys(tenant, requestId, body);
+    }
+    return keysReady
+        .handle(
+            (ignored, error) ->
+                error != null
+                    ? CompletableFuture.<SanitizedChat>failedFuture(vaultFailure(error))
+                    : sanitizeWithKeys(tenant, requestId, body))
+        .thenCompose(result -> result);
+  }
+
+  private CompletableFuture<SanitizedChat> sanitizeWithKeys(
+      String tenant, String requestId, byte[] body) {
     Rewritten rewritten;
     try {
       rewritten = rewrite(tenant, requestId, body);

@@ -55,6 +55,16 @@ public final class TokenMinter {
     this.keys = requireNonNull(keys, "keys");
   }
 
+  /**
+   * Makes the tenant's current keys available in memory, so that {@link #mint} and {@link
+   * #fingerprint} answer without I/O for the rest of a request: completes at once when they are
+   * cached, else once the key provider has fetched them (a KMS call, on the provider's thread).
+   * Fails with {@code VAULT_UNAVAILABLE} when they cannot be had.
+   */
+  public java.util.concurrent.CompletableFuture<Void> prepare(String tenant) {
+    return keys.forTenantAsync(tenant).thenApply(ignored -> null);
+  }
+
   /** The token for {@code value}, e.g. {@code <<EMAIL_0A9ZK3M7QX>>}. */
   public String mint(String tenant, EntityType type, CharSequence value) {
     requireNonNull(type, "type");

@@ -29,6 +29,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import org.complianceproxy.proxy.error.ProxyError;
 import org.complianceproxy.proxy.error.ProxyException;
 import org.complianceproxy.proxy.token.KeyProvider;
+import org.complianceproxy.proxy.token.TenantKeys;
 import org.complianceproxy.proxy.vault.Sealer.Sealed;
 import org.complianceproxy.proxy.vault.VaultLog.LogEntry;
 import org.slf4j.Logger;
@@ -66,10 +67,22 @@ public final class LocalVault implements Vault {
 
   private record Key(String tenant, String token) {}
 
-  private record Put(String tenant, List<VaultEntry> entries, CompletableFuture<Void> done) {}
+  /**
+   * One queued write: entries sealed under {@code keys} (the tenant's current keys, fetched before
+   * queueing), or a shred of the tenant when {@code shred}; {@code known} holds keys of the stored
+   * entries' versions, fetched for the collision check.
+   */
+  private record Put(
+      String tenant,
+      List<VaultEntry> entries,
+      TenantKeys keys,
+      Map<Integer, TenantKeys> known,
+      boolean shred,
+      CompletableFuture<Integer> done) {}
 
   // tells the writer that no put follows
-  private static final Put END = new Put("", List.of(), new CompletableFuture<>());
+  private static final Put END =
+      new Put("", List.of(), null, Map.of(), false, new CompletableFuture<>());
 
   // the log file, for messages
   private final Path file;
@@ -152,7 +165,19 @@ public final class LocalVault implements Vault {
           VaultLog.replay(
               channel,
               file,
-              entry -> index.putIfAbsent(new Key(entry.tenant(), entry.token()), entry.sealed()));
+              new VaultLog.Sink() {
+                @Override
+                public void entry(LogEntry entry) {
+                  // a later record of the same token only exists when the earlier one could no
+                  // longer be opened (its key was shredded)
+                  index.put(new Key(entry.tenant(), entry.token()), entry.sealed());
+                }
+
+                @Override
+                public void shred(String tenant) {
+                  index.keySet().removeIf(key -> key.tenant().equals(tenant));
+                }
+              });
       long size = channel.size();
       if (end < size) {
         log.warn(
@@ -177,14 +202,36 @@ public final class LocalVault implements Vault {
   public CompletableFuture<Void> putAll(String tenant, Collection<VaultEntry> entries) {
     requireNonNull(tenant, "tenant");
     requireNonNull(entries, "entries");
+    List<VaultEntry> copy = List.copyOf(entries);
+    List<Sealed> stored = new ArrayList<>();
+    for (VaultEntry entry : copy) {
+      Sealed sealed = index.get(new Key(tenant, entry.token()));
+      if (sealed != null) {
+        stored.add(sealed);
+      }
+    }
+    // with the local keyring both complete at once and everything below runs on this thread
+    return sealer
+        .keys()
+        .forTenantAsync(tenant)
+        .thenCombine(
+            sealer.keysFor(tenant, stored),
+            (current, known) -> enqueue(tenant, copy, current, known))
+        .thenCompose(done -> done)
+        .thenApply(ignored -> (Void) null);
+  }
+
+  private CompletableFuture<Integer> enqueue(
+      String tenant, List<VaultEntry> entries, TenantKeys current, Map<Integer, TenantKeys> known) {
     // most puts repeat what a previous turn of the conversation stored: answer those from memory
     List<VaultEntry> missing = new ArrayList<>();
     try {
       for (VaultEntry entry : entries) {
         Sealed stored = index.get(new Key(tenant, entry.token()));
-        if (stored == null) {
+        TenantKeys keys = stored == null ? null : known.get(stored.keyVersion());
+        if (keys == null) {
           missing.add(entry);
-        } else if (!sealer.open(tenant, entry.token(), stored).equals(entry.value())) {
+        } else if (!sealer.open(keys, tenant, entry.token(), stored).equals(entry.value())) {
           return CompletableFuture.failedFuture(collision(entry.token()));
         }
       }
@@ -192,9 +239,12 @@ public final class LocalVault implements Vault {
       return CompletableFuture.failedFuture(unauthentic());
     }
     if (missing.isEmpty()) {
-      return CompletableFuture.completedFuture(null);
+      return CompletableFuture.completedFuture(0);
     }
-    Put put = new Put(tenant, missing, new CompletableFuture<>());
+    return submit(new Put(tenant, missing, current, known, false, new CompletableFuture<>()));
+  }
+
+  private CompletableFuture<Integer> submit(Put put) {
     synchronized (lifecycle) {
       if (closed) {
         return CompletableFuture.failedFuture(
@@ -209,18 +259,46 @@ public final class LocalVault implements Vault {
   public CompletableFuture<Map<String, String>> getAll(String tenant, Collection<String> tokens) {
     requireNonNull(tenant, "tenant");
     requireNonNull(tokens, "tokens");
-    Map<String, String> found = new HashMap<>();
-    try {
-      for (String token : tokens) {
-        Sealed stored = index.get(new Key(tenant, token));
-        if (stored != null) {
-          found.put(token, sealer.open(tenant, token, stored));
-        }
+    Map<String, Sealed> stored = new HashMap<>();
+    for (String token : tokens) {
+      Sealed sealed = index.get(new Key(tenant, token));
+      if (sealed != null) {
+        stored.put(token, sealed);
       }
-    } catch (GeneralSecurityException e) {
-      return CompletableFuture.failedFuture(unauthentic());
     }
-    return CompletableFuture.completedFuture(found);
+    if (stored.isEmpty()) {
+      return CompletableFuture.completedFuture(new HashMap<>());
+    }
+    return sealer
+        .keysFor(tenant, stored.values())
+        .thenCompose(
+            known -> {
+              Map<String, String> found = new HashMap<>();
+              try {
+                for (Map.Entry<String, Sealed> entry : stored.entrySet()) {
+                  TenantKeys keys = known.get(entry.getValue().keyVersion());
+                  // no key: shredded, so the entry is gone for good
+                  if (keys != null) {
+                    found.put(
+                        entry.getKey(),
+                        sealer.open(keys, tenant, entry.getKey(), entry.getValue()));
+                  }
+                }
+              } catch (GeneralSecurityException e) {
+                return CompletableFuture.failedFuture(unauthentic());
+              }
+              return CompletableFuture.completedFuture(found);
+            });
+  }
+
+  /**
+   * Appends a shred record for {@code tenant} and drops its entries from memory; replay drops them
+   * too, so they never come back.
+   */
+  @Override
+  public CompletableFuture<Integer> shred(String tenant) {
+    requireNonNull(tenant, "tenant");
+    return submit(new Put(tenant, List.of(), null, Map.of(), true, new CompletableFuture<>()));
   }
 
   /** Entries stored, over all tenants. */
@@ -293,6 +371,15 @@ public final class LocalVault implements Vault {
     // entries of this batch not yet in the index, so that two puts in one batch see each other
     Map<Key, String> pending = new HashMap<>();
     for (Put put : batch) {
+      if (put.shred()) {
+        // everything accepted before it is appended first, so the shred covers it
+        commitRecords(accepted, records);
+        accepted.clear();
+        records.clear();
+        pending.clear();
+        shredNow(put);
+        continue;
+      }
       Map<Key, String> added = new LinkedHashMap<>();
       ProxyException rejection = null;
       try {
@@ -304,7 +391,8 @@ public final class LocalVault implements Vault {
           }
           if (existing == null) {
             Sealed stored = index.get(key);
-            existing = stored == null ? null : sealer.open(put.tenant(), entry.token(), stored);
+            TenantKeys keys = stored == null ? null : keysOf(put, stored.keyVersion());
+            existing = keys == null ? null : sealer.open(keys, put.tenant(), entry.token(), stored);
           }
           if (existing == null) {
             added.put(key, entry.value());
@@ -321,7 +409,7 @@ public final class LocalVault implements Vault {
                 new LogEntry(
                     key.tenant(),
                     key.token(),
-                    sealer.seal(key.tenant(), key.token(), entry.getValue()));
+                    sealer.seal(put.keys(), key.tenant(), key.token(), entry.getValue()));
             VaultLog.encodedSize(record);
             sealed.add(record);
           }
@@ -340,6 +428,11 @@ public final class LocalVault implements Vault {
         put.done().completeExceptionally(rejection);
       }
     }
+    commitRecords(accepted, records);
+  }
+
+  /** Appends {@code records} with one write and one force, then completes {@code accepted}. */
+  private void commitRecords(List<Put> accepted, List<LogEntry> records) {
     if (!records.isEmpty()) {
       try {
         append(VaultLog.encodeAll(records));
@@ -350,12 +443,60 @@ public final class LocalVault implements Vault {
         return;
       }
       for (LogEntry record : records) {
-        index.putIfAbsent(new Key(record.tenant(), record.token()), record.sealed());
+        // replaces only an entry that could not be opened any more (shredded key)
+        index.put(new Key(record.tenant(), record.token()), record.sealed());
       }
     }
     for (Put put : accepted) {
-      put.done().complete(null);
+      put.done().complete(put.entries().size());
     }
+  }
+
+  private void shredNow(Put put) {
+    if (broken != null) {
+      put.done().completeExceptionally(unavailable(broken));
+      return;
+    }
+    try {
+      append(VaultLog.encodeShred(put.tenant()));
+    } catch (IOException e) {
+      log.error("Vault {}: shred append failed", file, e);
+      undoAppend();
+      put.done().completeExceptionally(unavailable(e));
+      return;
+    } catch (IllegalArgumentException e) {
+      put.done().completeExceptionally(e);
+      return;
+    }
+    int[] removed = {0};
+    index
+        .keySet()
+        .removeIf(
+            key -> {
+              boolean match = key.tenant().equals(put.tenant());
+              if (match) {
+                removed[0]++;
+              }
+              return match;
+            });
+    log.info("Vault {}: shredded {} entries of tenant {}", file, removed[0], put.tenant());
+    put.done().complete(removed[0]);
+  }
+
+  // keys of a stored entry's version: fetched with the put, else from memory; null when gone
+  private TenantKeys keysOf(Put put, int version) {
+    TenantKeys keys = put.known().get(version);
+    if (keys == null && put.keys().version() == version) {
+      keys = put.keys();
+    }
+    if (keys == null) {
+      try {
+        keys = sealer.keys().forTenant(put.tenant(), version);
+      } catch (RuntimeException notInMemory) {
+        return null;
+      }
+    }
+    return keys;
   }
 
   private void append(ByteBuffer buffer) throws IOException {
@@ -378,7 +519,7 @@ public final class LocalVault implements Vault {
     }
   }
 
-  private static void fail(List<Put> puts, ProxyException failure) {
+  private static void fail(List<Put> puts, Exception failure) {
     for (Put put : puts) {
       put.done().completeExceptionally(failure);
     }

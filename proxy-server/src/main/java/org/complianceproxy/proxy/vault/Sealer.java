@@ -6,6 +6,12 @@ import static java.util.Objects.requireNonNull;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import org.complianceproxy.proxy.token.KeyProvider;
@@ -44,7 +50,12 @@ final class Sealer {
   record Sealed(int keyVersion, byte[] nonce, byte[] ciphertext) {}
 
   Sealed seal(String tenant, String token, String value) throws GeneralSecurityException {
-    TenantKeys tenantKeys = keys.forTenant(tenant);
+    return seal(keys.forTenant(tenant), tenant, token, value);
+  }
+
+  /** Seals under {@code tenantKeys}, which a caller fetched beforehand. */
+  Sealed seal(TenantKeys tenantKeys, String tenant, String token, String value)
+      throws GeneralSecurityException {
     byte[] nonce = new byte[NONCE_BYTES];
     random.nextBytes(nonce);
     Cipher cipher = AES_GCM.get();
@@ -64,11 +75,49 @@ final class Sealer {
     } catch (IllegalArgumentException unknownVersion) {
       throw new GeneralSecurityException("unknown key version " + sealed.keyVersion());
     }
+    return open(tenantKeys, tenant, token, sealed);
+  }
+
+  /** Opens with {@code tenantKeys}, which must be of the entry's key version. */
+  String open(TenantKeys tenantKeys, String tenant, String token, Sealed sealed)
+      throws GeneralSecurityException {
+    if (tenantKeys.version() != sealed.keyVersion()) {
+      throw new GeneralSecurityException("key version mismatch");
+    }
     Cipher cipher = AES_GCM.get();
     cipher.init(
         Cipher.DECRYPT_MODE, tenantKeys.vaultKey(), new GCMParameterSpec(TAG_BITS, sealed.nonce()));
     cipher.updateAAD(associatedData(tenant, token));
     return new String(cipher.doFinal(sealed.ciphertext()), UTF_8);
+  }
+
+  /** The key provider seals and opens with. */
+  KeyProvider keys() {
+    return keys;
+  }
+
+  /**
+   * Fetches the keys of every key version among {@code sealed}, without blocking; a version that no
+   * longer exists (shredded) is absent from the map, so its entries read as absent.
+   */
+  CompletableFuture<Map<Integer, TenantKeys>> keysFor(String tenant, Collection<Sealed> sealed) {
+    TreeSet<Integer> wanted = new TreeSet<>();
+    for (Sealed s : sealed) {
+      wanted.add(s.keyVersion());
+    }
+    Map<Integer, TenantKeys> found = new HashMap<>();
+    CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+    for (int version : wanted) {
+      CompletableFuture<Optional<TenantKeys>> one = keys.forTenantAsync(tenant, version);
+      all =
+          all.thenCombine(
+              one,
+              (ignored, k) -> {
+                k.ifPresent(tk -> found.put(version, tk));
+                return null;
+              });
+    }
+    return all.thenApply(ignored -> found);
   }
 
   // length-prefixed so that no (tenant, token) pair can spell another pair's bytes

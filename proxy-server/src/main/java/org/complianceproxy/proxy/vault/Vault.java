@@ -28,6 +28,17 @@ public interface Vault extends AutoCloseable {
    */
   CompletableFuture<Map<String, String>> getAll(String tenant, Collection<String> tokens);
 
+  /**
+   * Removes every entry of {@code tenant} from the store (the crypto-shredding of its data keys
+   * already made them unreadable; this also frees their space and their index).
+   *
+   * @return how many entries were removed, where the store can tell; otherwise -1
+   */
+  default CompletableFuture<Integer> shred(String tenant) {
+    return CompletableFuture.failedFuture(
+        new UnsupportedOperationException(getClass().getSimpleName() + " cannot shred"));
+  }
+
   /** Completes or fails everything accepted so far, then releases the store. */
   @Override
   void close();

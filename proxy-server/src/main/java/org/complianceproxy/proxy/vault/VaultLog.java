@@ -13,7 +13,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 import org.complianceproxy.proxy.vault.Sealer.Sealed;
 
@@ -24,8 +23,10 @@ import org.complianceproxy.proxy.vault.Sealer.Sealed;
  * file    = magic record*
  * magic   = "CPVAULT" 0x01
  * record  = length:u32 crc32c(payload):u32 payload
- * payload = 0x01 tenantLength:u16 tenant tokenLength:u16 token keyVersion:i32
+ * payload = entry | shred
+ * entry   = 0x01 tenantLength:u16 tenant tokenLength:u16 token keyVersion:i32
  *           nonce:12 bytes ciphertextLength:u32 ciphertext     (strings in UTF-8, integers big-endian)
+ * shred   = 0x02 tenantLength:u16 tenant      (every earlier entry of the tenant is gone)
  * </pre>
  *
  * A crash can leave a torn last record (short, or zero-filled by the file system); replay drops it
@@ -36,6 +37,8 @@ final class VaultLog {
 
   static final byte[] MAGIC = {'C', 'P', 'V', 'A', 'U', 'L', 'T', 1};
   private static final byte ENTRY = 1;
+  private static final byte SHRED = 2;
+  private static final int MIN_SHRED_PAYLOAD_BYTES = 1 + 2;
   private static final int HEADER_BYTES = 2 * Integer.BYTES;
   private static final int MAX_STRING_BYTES = 0xffff;
   private static final int MAX_CIPHERTEXT_BYTES = 16 << 20;
@@ -47,6 +50,30 @@ final class VaultLog {
 
   /** One entry as stored. */
   record LogEntry(String tenant, String token, Sealed sealed) {}
+
+  /** What replay finds, record by record. */
+  interface Sink {
+    void entry(LogEntry entry);
+
+    /** Every entry of {@code tenant} before this record was shredded. */
+    void shred(String tenant);
+  }
+
+  /** The framed record that shreds {@code tenant}'s earlier entries. */
+  static ByteBuffer encodeShred(String tenant) {
+    byte[] bytes = tenant.getBytes(UTF_8);
+    if (bytes.length > MAX_STRING_BYTES) {
+      throw new IllegalArgumentException("tenant: longer than " + MAX_STRING_BYTES + " bytes");
+    }
+    ByteBuffer out = ByteBuffer.allocate(HEADER_BYTES + MIN_SHRED_PAYLOAD_BYTES + bytes.length);
+    out.position(HEADER_BYTES);
+    out.put(SHRED).putShort((short) bytes.length).put(bytes);
+    CRC32C crc = new CRC32C();
+    crc.update(out.array(), HEADER_BYTES, out.position() - HEADER_BYTES);
+    out.putInt(0, out.position() - HEADER_BYTES);
+    out.putInt(Integer.BYTES, (int) crc.getValue());
+    return out.flip();
+  }
 
   /** Appends the framed form of one entry to {@code out}, which must have room. */
   static void encode(LogEntry entry, ByteBuffer out) {
@@ -109,7 +136,7 @@ final class VaultLog {
    * @return the offset just past the last intact record, where the next append goes
    * @throws IOException when the file is not a vault log or is damaged before its last record
    */
-  static long replay(FileChannel channel, Path file, Consumer<LogEntry> sink) throws IOException {
+  static long replay(FileChannel channel, Path file, Sink sink) throws IOException {
     long size = channel.size();
     if (size < MAGIC.length) {
       byte[] head = readAt(channel, 0, (int) size);
@@ -142,7 +169,7 @@ final class VaultLog {
         int length = in.readInt();
         int checksum = in.readInt();
         declaredEnd = offset + HEADER_BYTES + Integer.toUnsignedLong(length);
-        if (length < MIN_PAYLOAD_BYTES || length > MAX_PAYLOAD_BYTES) {
+        if (length < MIN_SHRED_PAYLOAD_BYTES || length > MAX_PAYLOAD_BYTES) {
           damage = "a record length of " + Integer.toUnsignedLong(length);
         } else if (declaredEnd > size) {
           damage = "a short record";
@@ -155,7 +182,11 @@ final class VaultLog {
             damage = "a checksum mismatch";
           } else {
             try {
-              sink.accept(decode(payload));
+              if (payload[0] == SHRED) {
+                sink.shred(decodeShred(payload));
+              } else {
+                sink.entry(decode(payload));
+              }
             } catch (BufferUnderflowException | IllegalArgumentException e) {
               damage = "a malformed record";
             }
@@ -178,6 +209,16 @@ final class VaultLog {
       offset = declaredEnd;
     }
     return offset;
+  }
+
+  private static String decodeShred(byte[] payload) {
+    ByteBuffer in = ByteBuffer.wrap(payload);
+    in.get();
+    String tenant = readString(in);
+    if (in.hasRemaining()) {
+      throw new IllegalArgumentException("shred record length");
+    }
+    return tenant;
   }
 
   private static LogEntry decode(byte[] payload) {

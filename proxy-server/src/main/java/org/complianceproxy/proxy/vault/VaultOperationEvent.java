@@ -1,0 +1,44 @@
+package org.complianceproxy.proxy.vault;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What an officer or the scheduler did to the vault: reveal, rotate or shred. Holds tokens, never
+ * the values they stand for.
+ *
+ * @param operation {@code reveal}, {@code rotate} or {@code shred}
+ * @param phase {@code requested} before a rotation or shred runs, {@code done} or {@code failed}
+ *     after any operation
+ * @param actor who asked: {@code admin:<first 12 hex of the SHA-256 of the admin key>}, or {@code
+ *     scheduler}
+ * @param reason why, as the officer gave it
+ * @param tokens the tokens asked for (reveal only)
+ * @param count reveal: tokens revealed; shred: entries removed (-1 if unknown); rotate: the new key
+ *     version
+ * @param detail a failure's message, or empty
+ */
+public record VaultOperationEvent(
+    Instant timestamp,
+    String operation,
+    String phase,
+    String tenant,
+    String actor,
+    String reason,
+    List<String> tokens,
+    int count,
+    String detail) {
+
+  public VaultOperationEvent {
+    requireNonNull(timestamp, "timestamp");
+    requireNonNull(operation, "operation");
+    requireNonNull(phase, "phase");
+    requireNonNull(tenant, "tenant");
+    requireNonNull(actor, "actor");
+    requireNonNull(reason, "reason");
+    tokens = List.copyOf(tokens);
+    requireNonNull(detail, "detail");
+  }
+}
