@@ -146,6 +146,27 @@ public final class LocalKafka implements AutoCloseable {
     }
   }
 
+  /**
+   * Kills the broker at once (SIGKILL: no controlled shutdown, like a crashed machine's process)
+   * and keeps its data and ports for {@link #restart()}. Does nothing when it is already stopped.
+   */
+  public synchronized void kill() {
+    Process p = process;
+    process = null;
+    if (p == null) {
+      return;
+    }
+    p.destroyForcibly();
+    try {
+      if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new IllegalStateException("local Kafka on port " + port + " did not die on SIGKILL");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while killing local Kafka on port " + port, e);
+    }
+  }
+
   /** Stops the broker if it runs, then starts it again on the same ports with the same data. */
   public synchronized void restart() {
     if (closed) {

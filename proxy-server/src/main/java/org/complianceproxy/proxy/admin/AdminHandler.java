@@ -2,6 +2,7 @@ package org.complianceproxy.proxy.admin;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -18,17 +19,35 @@ import java.util.function.BooleanSupplier;
 /**
  * The admin listener's only handler, after {@code HttpServerCodec} and a small {@code
  * HttpObjectAggregator}: answers {@code GET /healthz} (the process is up), {@code GET /readyz} (it
- * can take traffic: listening, audit writable, not draining) and {@code GET /metrics}. The request
- * is released by {@link SimpleChannelInboundHandler}.
+ * can take traffic: listening, audit writable, not draining), {@code GET /metrics} and, when given
+ * an {@link AuditPage}, the officers' read-only page under {@code /audit}. The request is released
+ * by {@link SimpleChannelInboundHandler}; the audit page only keeps its URI string.
  */
 public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   private final Metrics metrics;
   private final BooleanSupplier ready;
+  // The officers' audit page under /audit, or null when not offered.
+  private final AuditPage auditPage;
+  // Re-identification, rotation and shredding under /admin/vault/, or null when not offered.
+  private final VaultAdminRoutes vaultRoutes;
 
   public AdminHandler(Metrics metrics, BooleanSupplier ready) {
+    this(metrics, ready, null, null);
+  }
+
+  /** With the officers' read-only audit page under {@code /audit} ({@link AuditPage}). */
+  public AdminHandler(Metrics metrics, BooleanSupplier ready, AuditPage auditPage) {
+    this(metrics, ready, auditPage, null);
+  }
+
+  /** Also with the vault's admin API under {@link VaultAdminRoutes#PREFIX}. */
+  public AdminHandler(
+      Metrics metrics, BooleanSupplier ready, AuditPage auditPage, VaultAdminRoutes vaultRoutes) {
     this.metrics = metrics;
     this.ready = ready;
+    this.auditPage = auditPage;
+    this.vaultRoutes = vaultRoutes;
   }
 
   @Override
@@ -37,6 +56,15 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
     int query = path.indexOf('?');
     if (query >= 0) {
       path = path.substring(0, query);
+    }
+    if (auditPage != null && AuditPage.handles(path) && HttpMethod.GET.equals(request.method())) {
+      // Answered asynchronously; the page reads the trail off the event loop.
+      auditPage.handle(ctx, request.uri(), HttpUtil.isKeepAlive(request));
+      return;
+    }
+    if (vaultRoutes != null && path.startsWith(VaultAdminRoutes.PREFIX)) {
+      vault(ctx, request, path);
+      return;
     }
     FullHttpResponse response;
     if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.HEAD.equals(request.method())) {
@@ -64,6 +92,50 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
     if (!keepAlive) {
       future.addListener(ChannelFutureListener.CLOSE);
     }
+  }
+
+  /**
+   * Hands the request to the vault's routes (their work runs off the event loop) and writes the
+   * answer back on the loop. Bodies are never logged: a reveal answer holds clear values.
+   */
+  private void vault(ChannelHandlerContext ctx, FullHttpRequest request, String path) {
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    byte[] body = ByteBufUtil.getBytes(request.content());
+    vaultRoutes
+        .handle(
+            request.method().name(),
+            path,
+            request.headers().get(HttpHeaderNames.AUTHORIZATION),
+            body)
+        .whenComplete(
+            (answer, error) ->
+                ctx.executor()
+                    .execute(
+                        () -> {
+                          FullHttpResponse response;
+                          if (error != null) {
+                            response =
+                                text(
+                                    ctx,
+                                    HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                                    "vault operation failed\n");
+                          } else {
+                            response =
+                                new DefaultFullHttpResponse(
+                                    HttpVersion.HTTP_1_1,
+                                    HttpResponseStatus.valueOf(answer.status()),
+                                    Unpooled.wrappedBuffer(answer.body()));
+                            answer.headers().forEach(response.headers()::set);
+                            response
+                                .headers()
+                                .setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length);
+                          }
+                          HttpUtil.setKeepAlive(response, keepAlive);
+                          var written = ctx.writeAndFlush(response);
+                          if (!keepAlive) {
+                            written.addListener(ChannelFutureListener.CLOSE);
+                          }
+                        }));
   }
 
   private static FullHttpResponse text(

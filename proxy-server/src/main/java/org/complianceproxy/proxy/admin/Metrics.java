@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The proxy's metrics, rendered in the Prometheus text format (version 0.0.4). Label values are
@@ -39,6 +40,11 @@ public final class Metrics {
   /** Whether audit records can currently be written; read at scrape time. */
   private volatile BooleanSupplier auditHealthy = () -> true;
 
+  /** Bytes the audit spool takes on disk, and its limit; read at scrape time. */
+  private volatile LongSupplier auditSpoolBytes = () -> 0;
+
+  private volatile LongSupplier auditSpoolMaxBytes = () -> 0;
+
   public Metrics() {
     for (int i = 0; i < latencyBuckets.length; i++) {
       latencyBuckets[i] = new LongAdder();
@@ -47,6 +53,12 @@ public final class Metrics {
 
   public void auditHealth(BooleanSupplier healthy) {
     this.auditHealthy = healthy;
+  }
+
+  /** The audit spool's disk use and limit, as {@code proxy_audit_spool_bytes} and its max. */
+  public void auditSpool(LongSupplier bytes, LongSupplier maxBytes) {
+    this.auditSpoolBytes = bytes;
+    this.auditSpoolMaxBytes = maxBytes;
   }
 
   public void requestStarted() {
@@ -123,6 +135,16 @@ public final class Metrics {
         "proxy_audit_healthy",
         "1 while audit records can be written to Kafka or the spool.",
         auditHealthy.getAsBoolean() ? 1 : 0);
+    gauge(
+        out,
+        "proxy_audit_spool_bytes",
+        "Disk the audit spool takes: records not yet shipped to Kafka (or all, without Kafka).",
+        auditSpoolBytes.getAsLong());
+    gauge(
+        out,
+        "proxy_audit_spool_max_bytes",
+        "The audit spool's disk limit (audit.spool_max); at it, strict mode refuses traffic.",
+        auditSpoolMaxBytes.getAsLong());
     return out.toString();
   }
 

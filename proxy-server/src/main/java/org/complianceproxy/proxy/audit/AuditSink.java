@@ -14,6 +14,16 @@ public interface AuditSink extends AutoCloseable {
   /** True while records can be written somewhere durable (Kafka or the local spool). */
   boolean healthy();
 
+  /** Bytes the local spool takes on disk (for Kafka: what is not yet shipped and deleted). */
+  default long spoolBytes() {
+    return 0;
+  }
+
+  /** The most the local spool may take on disk. */
+  default long spoolMaxBytes() {
+    return 0;
+  }
+
   /** Flushes everything queued, then releases resources. */
   @Override
   void close();

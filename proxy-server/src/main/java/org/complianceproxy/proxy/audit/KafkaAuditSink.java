@@ -6,14 +6,11 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -22,25 +19,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends audit records to Kafka: key = request id (so one request's records share a partition and
- * keep their order), value = the record's JSON ({@link AuditJson}), {@code acks=all} with the
- * idempotent producer.
+ * Audit to Kafka through a write-ahead spool: {@link #emit} chains the record and queues it for the
+ * {@link SpoolAuditSink} (never waiting for Kafka or the disk), and a shipper thread ({@link
+ * SpoolShipper}) sends the spooled lines to Kafka in the order they were written: key = request id
+ * (so one request's records share a partition and keep their order), value = the record's JSON,
+ * {@code acks=all} with the idempotent producer.
  *
- * <p>{@link #emit} is called on event loops and never waits for Kafka: the producer batches (linger
- * 5 ms) and {@code max.block.ms} is 0, so a send that would wait for metadata (Kafka not reached
- * yet) or for buffer space fails at once instead, and asks for fresh metadata in the background so
- * that sends succeed again as soon as Kafka answers. Whatever Kafka does not take, whether {@code
- * send} throws or the delivery callback reports an error (after {@code delivery.timeout.ms}, 30 s),
- * goes to the {@link SpoolAuditSink} as the same bytes: nothing is dropped. Replaying the spool
- * into Kafka is a separate job.
+ * <p>While Kafka is unreachable the records simply stay in the spool (on disk, fsync'd in batches,
+ * bounded) and the producer keeps retrying the same batches; when Kafka is back they are delivered
+ * in order, and the spool files are deleted once every line in them is acknowledged. The spool
+ * outlives the process: a new sink on the same data directory ships what an earlier one left.
  *
- * <p>Order within a request holds in Kafka and in the spool, each on its own; a request that spans
- * the start or end of an outage has its records split between the two. After an outage the producer
- * may have dropped the topic's metadata: until it has fetched it again (about one reconnect backoff
- * after Kafka is back) records keep going to the spool rather than waiting.
+ * <p>Delivery guarantee, for consumers reading with {@code isolation.level=read_committed} (the
+ * {@code audit} commands do): every record spooled reaches the topic, in order per request, and a
+ * broker outage, a broker crash or a proxy crash during an outage causes no duplicates, because the
+ * shipper sends in transactions ({@link SpoolShipper}) and resends only batches that never
+ * committed. One window remains: a proxy crash after a commit and before the shipper's checkpoint
+ * makes the next start send that batch again; such duplicates are byte-identical with the same
+ * {@code instance} and {@code seq}, and {@code audit} commands drop them. Records are lost only if
+ * the proxy dies before the spool fsynced them (at most about 50 ms of records) or the disk itself
+ * is lost.
  *
- * <p>The constructor waits up to a start-up timeout for the topic's metadata (creating the topic if
- * the broker auto-creates topics), so that the first records do not fail for want of metadata.
+ * <p>{@link #healthy()} is true while records can be made durable: in normal mode the spool
+ * suffices; in strict mode Kafka must also be taking records (no batch stuck for more than {@code
+ * stallTimeout}).
  */
 public final class KafkaAuditSink implements AuditSink {
 
@@ -50,23 +52,21 @@ public final class KafkaAuditSink implements AuditSink {
   public static final String DEFAULT_TOPIC = "compliance.audit.v1";
 
   private static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration METADATA_RETRY_PAUSE = Duration.ofMillis(20);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
   private static final Pattern TOPIC_NAME = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
-  private final Producer<String, byte[]> producer;
   private final String topic;
-  private final AuditJson json;
-  // Owned: closed after the producer, whose last callbacks may still spool.
+  // Owned: the write-ahead log.
   private final SpoolAuditSink spool;
-  // Whether the last delivery outcome was a success; starts with the start-up metadata check.
-  private final AtomicBoolean kafkaUp = new AtomicBoolean();
-  private final AtomicLong delivered = new AtomicLong();
-  private final AtomicLong spooled = new AtomicLong();
-  private volatile boolean closed;
+  private final SpoolShipper shipper;
+  // Strict mode: healthy only while Kafka takes records.
+  private final boolean strict;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
-   * A sink with the default producer settings ({@link #defaultProducerConfig}) that spools into
+   * A sink with the default producer settings ({@link #defaultProducerConfig}) that ships from
    * {@code spool}, which it then owns and closes.
    */
   public KafkaAuditSink(
@@ -74,9 +74,10 @@ public final class KafkaAuditSink implements AuditSink {
     this(
         defaultProducerConfig(bootstrapServers, "audit-" + json.instanceId()),
         topic,
-        json,
         spool,
-        DEFAULT_STARTUP_TIMEOUT);
+        DEFAULT_STARTUP_TIMEOUT,
+        DEFAULT_STALL_TIMEOUT,
+        false);
   }
 
   /**
@@ -90,43 +91,71 @@ public final class KafkaAuditSink implements AuditSink {
       AuditJson json,
       SpoolAuditSink spool,
       Duration startupTimeout) {
-    this(newProducer(producerConfig), topic, json, spool, startupTimeout);
+    this(producerConfig, topic, spool, startupTimeout, DEFAULT_STALL_TIMEOUT, false);
   }
 
-  KafkaAuditSink(
-      Producer<String, byte[]> producer,
+  /**
+   * The general form.
+   *
+   * @param stallTimeout how long a batch may wait for Kafka before Kafka counts as unreachable
+   * @param strict whether {@link #healthy()} requires Kafka to be taking records
+   */
+  public KafkaAuditSink(
+      Map<String, Object> producerConfig,
       String topic,
-      AuditJson json,
       SpoolAuditSink spool,
-      Duration startupTimeout) {
-    this.producer = requireNonNull(producer, "producer");
-    try {
-      this.topic = checkTopic(topic);
-      this.json = requireNonNull(json, "json");
-      this.spool = requireNonNull(spool, "spool");
-      requireNonNull(startupTimeout, "startupTimeout");
-    } catch (RuntimeException e) {
-      producer.close(Duration.ZERO);
-      throw e;
+      Duration startupTimeout,
+      Duration stallTimeout,
+      boolean strict) {
+    this(withSerializers(producerConfig), topic, spool, startupTimeout, stallTimeout, strict, null);
+  }
+
+  // producers: null for real producers of config, else a test's (e.g. MockProducer).
+  KafkaAuditSink(
+      Map<String, Object> producerConfig,
+      String topic,
+      SpoolAuditSink spool,
+      Duration startupTimeout,
+      Duration stallTimeout,
+      boolean strict,
+      Supplier<Producer<String, byte[]>> producers) {
+    this.spool = requireNonNull(spool, "spool");
+    this.topic = checkTopic(topic);
+    Map<String, Object> config = producerConfig;
+    requireNonNull(startupTimeout, "startupTimeout");
+    requireNonNull(stallTimeout, "stallTimeout");
+    this.strict = strict;
+    boolean ready;
+    if (producers == null) {
+      config = new HashMap<>(config);
+      config.putIfAbsent(
+          ProducerConfig.TRANSACTIONAL_ID_CONFIG, "compliance-audit-" + spool.shipperId());
+      try (Producer<String, byte[]> probe = new KafkaProducer<>(probeConfig(config))) {
+        ready = awaitTopicMetadata(probe, this.topic, startupTimeout);
+      }
+      Map<String, Object> transactional = config;
+      producers = () -> new KafkaProducer<>(transactional);
+    } else {
+      ready = true;
     }
-    boolean ready = awaitTopicMetadata(startupTimeout);
-    kafkaUp.set(ready);
     if (ready) {
-      log.info("audit records go to Kafka topic {}", topic);
+      log.info("audit records go to Kafka topic {} through the spool {}", topic, spool.directory());
     } else {
       log.warn(
-          "Kafka topic {} is not reachable after {} ms; audit records are spooled until it is",
+          "Kafka topic {} is not reachable after {} ms; audit records stay in the spool until it"
+              + " is",
           topic,
           startupTimeout.toMillis());
     }
+    this.shipper = new SpoolShipper(spool, producers, this.topic, stallTimeout, ready);
+    shipper.start();
   }
 
   /**
    * The producer settings this sink uses by default: {@code acks=all}, idempotence (which keeps
-   * order with up to 5 requests in flight), {@code linger.ms=5}, {@code max.block.ms=0}, {@code
-   * request.timeout.ms=10000}, {@code delivery.timeout.ms=30000}, lz4 compression, and a topic
-   * metadata idle time of a day so that quiet hours do not put a metadata wait on the next send. A
-   * mutable copy.
+   * order with up to 5 requests in flight and lets the broker drop retried duplicates), {@code
+   * linger.ms=5}, lz4 compression, and a delivery timeout of a day so that the producer keeps
+   * retrying the same batches through an outage instead of giving up on them. A mutable copy.
    */
   public static Map<String, Object> defaultProducerConfig(
       String bootstrapServers, String clientId) {
@@ -139,10 +168,10 @@ public final class KafkaAuditSink implements AuditSink {
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
     config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    // Never wait in send(): without metadata or buffer space the record is spooled at once.
-    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 0);
+    // The shipper thread may wait for metadata; bounded so that close() is not held up.
+    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Duration.ofDays(1).toMillis());
     config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     config.put(ProducerConfig.METADATA_MAX_IDLE_CONFIG, Duration.ofDays(1).toMillis());
     return config;
@@ -150,61 +179,87 @@ public final class KafkaAuditSink implements AuditSink {
 
   @Override
   public void emit(AuditRecord record) {
-    requireNonNull(record, "record");
-    if (closed) {
+    if (closed.get()) {
       throw new IllegalStateException("Kafka audit sink for topic " + topic + " is closed");
     }
-    byte[] value = json.toJsonBytes(record);
-    Delivery delivery = new Delivery(value);
-    try {
-      producer.send(new ProducerRecord<>(topic, record.requestId(), value), delivery);
-    } catch (RuntimeException e) {
-      // send() reports most failures through the callback; these are the ones it throws.
-      delivery.onCompletion(null, e);
-    }
+    // The shipper wakes on the spool's next fsync.
+    spool.emit(record);
   }
 
-  /** True while Kafka takes records or, failing that, the spool does. */
+  /** Normal mode: true while the spool can take records. Strict mode: and Kafka takes them too. */
   @Override
   public boolean healthy() {
-    return !closed && (kafkaUp.get() || spool.healthy());
+    if (closed.get() || !spool.healthy()) {
+      return false;
+    }
+    return !strict || shipper.deliveringToKafka();
   }
 
-  /** True while the last record sent was acknowledged by Kafka (false: records are spooled). */
+  /** True while Kafka acknowledges what is shipped (false: records wait in the spool). */
   public boolean deliveringToKafka() {
-    return kafkaUp.get();
+    return shipper.deliveringToKafka();
   }
 
-  /** Records acknowledged by Kafka. */
+  /** Records acknowledged by Kafka since this sink started. */
   public long deliveredCount() {
-    return delivered.get();
+    return shipper.deliveredCount();
   }
 
-  /** Records Kafka did not take and that went to the spool instead. */
-  public long spooledCount() {
-    return spooled.get();
+  /** The write-ahead spool. */
+  public SpoolAuditSink spool() {
+    return spool;
+  }
+
+  @Override
+  public long spoolBytes() {
+    return spool.spoolBytes();
+  }
+
+  @Override
+  public long spoolMaxBytes() {
+    return spool.spoolMaxBytes();
   }
 
   /**
-   * Sends what is batched (waiting at most 10 s; the rest is spooled), then closes the producer and
-   * the spool.
+   * Writes and fsyncs everything emitted into the spool, then ships what Kafka takes within 10 s;
+   * the rest stays in the spool for the next start.
    */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    try {
-      producer.close(CLOSE_TIMEOUT);
-    } catch (RuntimeException e) {
-      log.warn("closing the Kafka audit producer failed", e);
-    } finally {
-      spool.close();
-    }
+  public void close() {
+    close(CLOSE_TIMEOUT);
   }
 
-  private boolean awaitTopicMetadata(Duration timeout) {
+  /** {@link #close()} with a bound of its own for shipping. */
+  public void close(Duration shipTimeout) {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    spool.close();
+    shipper.finish(shipTimeout);
+  }
+
+  private static Map<String, Object> withSerializers(Map<String, Object> producerConfig) {
+    requireNonNull(producerConfig, "producerConfig");
+    Map<String, Object> config = new HashMap<>(producerConfig);
+    config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    return config;
+  }
+
+  // A short-lived producer that only fetches metadata: no idempotence, so it needs no producer id.
+  private static Map<String, Object> probeConfig(Map<String, Object> config) {
+    Map<String, Object> probe = new HashMap<>(config);
+    probe.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
+    probe.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+    probe.put(ProducerConfig.ACKS_CONFIG, "1");
+    probe.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 500);
+    probe.put(
+        ProducerConfig.CLIENT_ID_CONFIG, config.get(ProducerConfig.CLIENT_ID_CONFIG) + "-probe");
+    return probe;
+  }
+
+  private static boolean awaitTopicMetadata(
+      Producer<String, byte[]> producer, String topic, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       try {
@@ -227,61 +282,12 @@ public final class KafkaAuditSink implements AuditSink {
     }
   }
 
-  private void onDelivered() {
-    delivered.incrementAndGet();
-    if (kafkaUp.compareAndSet(false, true)) {
-      log.info("audit records reach Kafka topic {} again", topic);
-    }
-  }
-
-  private void onFailed(byte[] value, Exception cause) {
-    spool.append(value);
-    spooled.incrementAndGet();
-    if (kafkaUp.compareAndSet(true, false)) {
-      log.warn("audit records cannot be sent to Kafka topic {}; spooling them", topic, cause);
-    }
-  }
-
-  private static Producer<String, byte[]> newProducer(Map<String, Object> producerConfig) {
-    requireNonNull(producerConfig, "producerConfig");
-    Map<String, Object> config = new HashMap<>(producerConfig);
-    config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-    config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-    return new KafkaProducer<>(config);
-  }
-
-  private static String checkTopic(String topic) {
+  static String checkTopic(String topic) {
     requireNonNull(topic, "topic");
     if (!TOPIC_NAME.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
       throw new IllegalArgumentException(
           "topic: '" + topic + "' (expected: 1-249 characters of a-z, A-Z, 0-9, '.', '_', '-')");
     }
     return topic;
-  }
-
-  /**
-   * The outcome of one send; runs on the producer's I/O thread or, if send throws, the caller's.
-   */
-  private final class Delivery implements Callback {
-    // The exact bytes that were sent, spooled if Kafka does not take them.
-    private final byte[] value;
-    // Guards against an outcome reported both by the callback and by a throwing send.
-    private final AtomicBoolean done = new AtomicBoolean();
-
-    Delivery(byte[] value) {
-      this.value = value;
-    }
-
-    @Override
-    public void onCompletion(RecordMetadata metadata, Exception exception) {
-      if (!done.compareAndSet(false, true)) {
-        return;
-      }
-      if (exception == null) {
-        onDelivered();
-      } else {
-        onFailed(value, exception);
-      }
-    }
   }
 }

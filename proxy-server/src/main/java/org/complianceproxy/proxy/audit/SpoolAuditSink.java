@@ -21,14 +21,15 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A durable local spool: audit records as JSON lines (see {@link AuditJson}) in {@code
- * <dataDir>/audit/spool-<utc time>-<seq>.jsonl}. It is the sink when no Kafka is configured, and
- * the place where {@link KafkaAuditSink} puts what Kafka did not take.
+ * A durable local spool: audit records as JSON lines (see {@link AuditJson}), chained ({@link
+ * AuditChain}), in {@code <dataDir>/audit/spool-<utc time>-<seq>.jsonl}. It is the sink when no
+ * Kafka is configured, and the write-ahead log that {@link KafkaAuditSink} ships to Kafka from.
  *
  * <p>{@link #emit} serializes on the caller's thread and queues the line; one writer thread appends
  * lines in queue order and fsyncs in groups: when 256 lines are waiting for an fsync, when the
@@ -41,9 +42,14 @@ import org.slf4j.LoggerFactory;
  * rewrites them into a new file after a pause; such a line may then appear twice (once in the
  * failed file), never not at all.
  *
+ * <p>Disk use is bounded: the files under the directory (from this and earlier runs) may take at
+ * most {@code maxDiskBytes}. A warning is logged when they pass 80% of it; at the limit the writer
+ * stops writing and keeps the lines in memory until space is freed (by {@link #delete}, once
+ * shipped), and the sink is unhealthy meanwhile. Nothing is dropped.
+ *
  * <p>The queue is unbounded so that {@code emit} neither blocks nor drops; {@link #healthy()} turns
- * false while the writer is failing or more than 100,000 lines are waiting, which is the signal for
- * strict mode to refuse traffic.
+ * false while the writer is failing, the disk limit is reached or more than 100,000 lines are
+ * waiting, which is the signal for strict mode to refuse traffic.
  */
 public final class SpoolAuditSink implements AuditSink {
 
@@ -58,11 +64,29 @@ public final class SpoolAuditSink implements AuditSink {
   // Identity sentinel: the writer drains what is queued, fsyncs and stops.
   private static final byte[] CLOSE = new byte[0];
   private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
+  private static final Duration FULL_PAUSE = Duration.ofMillis(50);
+  private static final long DEFAULT_MAX_FILE_BYTES = 64L << 20;
+  private static final double WARN_FILL = 0.8;
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   // <dataDir>/audit
   private final Path directory;
-  private final AuditJson json;
+  private final AuditChain chain;
+  // Orders chaining with queueing, so that seq order is file order.
+  private final Object emitLock = new Object();
+  // The files under directory may take at most this much disk.
+  private final long maxDiskBytes;
+  // What the spool files take now: written lines plus earlier files, minus deleted ones.
+  private final AtomicLong diskBytes = new AtomicLong();
+  // The file the writer appends to, or null; never deleted while current.
+  private volatile Path currentFile;
+  // True while the disk limit stops the writer.
+  private volatile boolean full;
+  // True from crossing 80% of the limit until dropping below it again, to warn once per crossing.
+  private volatile boolean fillWarned;
+  // Counts fsyncs, so readers can wait for new lines.
+  private final Object synced = new Object();
+  private long syncCount;
   // An fsync is due when the oldest line waiting for one is this old...
   private final Duration syncInterval;
   // ...or when this many lines wait for one.
@@ -90,9 +114,24 @@ public final class SpoolAuditSink implements AuditSink {
   private FileChannel channel;
   private OutputStream out;
 
-  /** A spool under {@code dataDir/audit}, created if missing; fails if it cannot be written. */
+  /**
+   * A spool under {@code dataDir/audit}, created if missing, of at most 1 GiB; fails if it cannot
+   * be written.
+   */
   public SpoolAuditSink(Path dataDir, AuditJson json) {
-    this(dataDir, json, Duration.ofMillis(50), 256, 64L << 20, 100_000);
+    this(dataDir, json, 1L << 30);
+  }
+
+  /** A spool under {@code dataDir/audit} whose files take at most {@code maxDiskBytes}. */
+  public SpoolAuditSink(Path dataDir, AuditJson json, long maxDiskBytes) {
+    this(
+        dataDir,
+        new AuditChain(json),
+        Duration.ofMillis(50),
+        256,
+        Math.min(DEFAULT_MAX_FILE_BYTES, Math.max(4096, maxDiskBytes / 8)),
+        100_000,
+        maxDiskBytes);
   }
 
   SpoolAuditSink(
@@ -102,8 +141,30 @@ public final class SpoolAuditSink implements AuditSink {
       int syncRecords,
       long maxFileBytes,
       int backlogLimit) {
+    this(
+        dataDir,
+        new AuditChain(json),
+        syncInterval,
+        syncRecords,
+        maxFileBytes,
+        backlogLimit,
+        Long.MAX_VALUE);
+  }
+
+  SpoolAuditSink(
+      Path dataDir,
+      AuditChain chain,
+      Duration syncInterval,
+      int syncRecords,
+      long maxFileBytes,
+      int backlogLimit,
+      long maxDiskBytes) {
     requireNonNull(dataDir, "dataDir");
-    this.json = requireNonNull(json, "json");
+    this.chain = requireNonNull(chain, "chain");
+    if (maxDiskBytes <= 0) {
+      throw new IllegalArgumentException("maxDiskBytes: " + maxDiskBytes + " (expected: > 0)");
+    }
+    this.maxDiskBytes = maxDiskBytes;
     this.syncInterval = requireNonNull(syncInterval, "syncInterval");
     this.syncRecords = syncRecords;
     this.maxFileBytes = maxFileBytes;
@@ -119,6 +180,16 @@ public final class SpoolAuditSink implements AuditSink {
       throw new IllegalArgumentException(
           "audit spool: " + directory + " is not writable (expected: a writable directory)");
     }
+    long existing = 0;
+    for (Path file : spoolFiles(dataDir)) {
+      try {
+        existing += Files.size(file);
+      } catch (IOException e) {
+        // Deleted meanwhile (shipped by another sink's shipper): it takes no space.
+      }
+    }
+    diskBytes.set(existing);
+    checkFill();
     this.writer = new Thread(this::writeLoop, "audit-spool-writer");
     writer.setDaemon(true);
     writer.start();
@@ -141,22 +212,125 @@ public final class SpoolAuditSink implements AuditSink {
     }
   }
 
+  /** Chains the record and queues its line; never blocks on I/O. */
   @Override
   public void emit(AuditRecord record) {
-    append(json.toJsonBytes(record));
-  }
-
-  /** Queues one line that is already serialized by {@link AuditJson}, without its newline. */
-  void append(byte[] line) {
-    if (closed) {
-      throw new IllegalStateException("audit spool " + directory + " is closed");
+    requireNonNull(record, "record");
+    synchronized (emitLock) {
+      if (closed) {
+        throw new IllegalStateException("audit spool " + directory + " is closed");
+      }
+      queue.add(chain.next(record));
     }
-    queue.add(line);
   }
 
   @Override
   public boolean healthy() {
-    return !closed && !failing && writer.isAlive() && queue.size() <= backlogLimit;
+    return !closed && !failing && !full && writer.isAlive() && queue.size() <= backlogLimit;
+  }
+
+  /** The spool's directory, {@code <dataDir>/audit}. */
+  public Path directory() {
+    return directory;
+  }
+
+  /**
+   * A random id created with the spool directory and kept in it ({@code shipper.id}), naming the
+   * Kafka transactional id of whoever ships this spool, so a restarted proxy fences its
+   * predecessor.
+   */
+  public String shipperId() {
+    Path file = directory.resolve("shipper.id");
+    try {
+      if (!Files.exists(file)) {
+        Path tmp = directory.resolve("shipper.id.tmp");
+        Files.writeString(tmp, java.util.UUID.randomUUID() + "\n");
+        try {
+          Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException raced) {
+          Files.deleteIfExists(tmp);
+        }
+      }
+      return Files.readString(file).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException("audit spool: cannot read or create " + file, e);
+    }
+  }
+
+  /** The instance chain this spool writes. */
+  public AuditChain chain() {
+    return chain;
+  }
+
+  /** Bytes the spool files take on disk now. */
+  @Override
+  public long spoolBytes() {
+    return diskBytes.get();
+  }
+
+  /** The most the spool files may take. */
+  @Override
+  public long spoolMaxBytes() {
+    return maxDiskBytes;
+  }
+
+  /** True while the disk limit keeps the writer from writing. */
+  public boolean full() {
+    return full;
+  }
+
+  /** The file being appended to, or {@code null}; not to be deleted. */
+  Path currentFile() {
+    return currentFile;
+  }
+
+  /** True once closed and everything it took is written and fsynced (or given up on). */
+  boolean finished() {
+    return closed && !writer.isAlive();
+  }
+
+  /**
+   * Deletes a spool file whose lines are all delivered elsewhere, and frees its space. Refuses the
+   * file being written.
+   */
+  void delete(Path file) throws IOException {
+    if (file.equals(currentFile)) {
+      throw new IllegalArgumentException("file: " + file + " (expected: not the file in use)");
+    }
+    long size = Files.size(file);
+    Files.delete(file);
+    diskBytes.addAndGet(-size);
+    checkFill();
+  }
+
+  /** Waits at most {@code timeoutMillis} for the next fsync (or returns at once when closed). */
+  void awaitSync(long timeoutMillis) throws InterruptedException {
+    synchronized (synced) {
+      long seen = syncCount;
+      long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+      while (syncCount == seen && !finished()) {
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left <= 0) {
+          return;
+        }
+        synced.wait(left);
+      }
+    }
+  }
+
+  private void checkFill() {
+    long used = diskBytes.get();
+    if (used >= maxDiskBytes * WARN_FILL) {
+      if (!fillWarned) {
+        fillWarned = true;
+        log.warn(
+            "audit spool {} is {}% full ({} of {} bytes); audit records are not being shipped"
+                + " fast enough",
+            directory, used * 100 / maxDiskBytes, used, maxDiskBytes);
+      }
+    } else {
+      fillWarned = false;
+    }
   }
 
   /** Lines emitted and not yet handed to the writer. */
@@ -170,11 +344,13 @@ public final class SpoolAuditSink implements AuditSink {
    */
   @Override
   public void close() {
-    if (closed) {
-      return;
+    synchronized (emitLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      queue.add(CLOSE);
     }
-    closed = true;
-    queue.add(CLOSE);
     try {
       writer.join(CLOSE_TIMEOUT.toMillis());
     } catch (InterruptedException e) {
@@ -210,6 +386,14 @@ public final class SpoolAuditSink implements AuditSink {
       }
     }
     closeFile();
+    signalSync();
+  }
+
+  private void signalSync() {
+    synchronized (synced) {
+      syncCount++;
+      synced.notifyAll();
+    }
   }
 
   // Moves queued lines into unsynced; waits for the first one only while no fsync is pending.
@@ -255,11 +439,47 @@ public final class SpoolAuditSink implements AuditSink {
   }
 
   private void writeLine(byte[] line) throws IOException {
+    awaitSpace(line.length + 1L);
     if (out == null) {
       openNewFile();
     }
     out.write(line);
     out.write(NEWLINE);
+    diskBytes.addAndGet(line.length + 1L);
+    checkFill();
+  }
+
+  // At the disk limit: fsync what is written (so a shipper can ship it and free space), then wait.
+  private void awaitSpace(long bytes) throws IOException {
+    while (diskBytes.get() + bytes > maxDiskBytes) {
+      if (out != null) {
+        out.flush();
+        channel.force(false);
+        unsynced.subList(0, written).clear();
+        written = 0;
+        // Roll, so that what is written can be shipped and deleted.
+        closeFile();
+        signalSync();
+      }
+      if (!full) {
+        full = true;
+        log.error(
+            "audit spool {} is full ({} bytes): audit records wait in memory until space is freed;"
+                + " strict mode refuses traffic meanwhile",
+            directory,
+            maxDiskBytes);
+      }
+      try {
+        Thread.sleep(FULL_PAUSE.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for spool space", e);
+      }
+    }
+    if (full) {
+      full = false;
+      log.info("audit spool {}: space freed, writing again", directory);
+    }
   }
 
   private void sync() throws IOException {
@@ -267,6 +487,7 @@ public final class SpoolAuditSink implements AuditSink {
     channel.force(false);
     unsynced.clear();
     written = 0;
+    signalSync();
     if (failing) {
       failing = false;
       log.info("audit spool {}: writing again", directory);
@@ -285,10 +506,11 @@ public final class SpoolAuditSink implements AuditSink {
               + "-"
               + String.format("%06d", ++fileSeq)
               + ".jsonl";
+      // Current before it exists, so that a shipper never takes it for a finished file.
+      currentFile = directory.resolve(name);
       try {
         channel =
-            FileChannel.open(
-                directory.resolve(name), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            FileChannel.open(currentFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         break;
       } catch (FileAlreadyExistsException taken) {
         // Another sink on the same directory in the same millisecond: take the next number.
@@ -331,5 +553,6 @@ public final class SpoolAuditSink implements AuditSink {
     }
     channel = null;
     out = null;
+    currentFile = null;
   }
 }

@@ -24,20 +24,29 @@ class AuditJsonTest {
         Arguments.of(
             SampleRecords.finding("req-1", 3),
             "{\"kind\":\"finding\",\"schema_version\":1,\"instance\":\"proxy-1\","
+                + "\"seq\":0,\"prev_hash\":\""
+                + AuditChain.GENESIS
+                + "\","
                 + "\"request_id\":\"req-1\",\"tenant\":\"acme\",\"ts\":\"2025-01-31T09:30:00.126Z\","
-                + "\"entity_type\":\"CARD\",\"rule_id\":\"card.luhn\",\"action\":\"tokenize\","
+                + "\"entity_type\":\"CARD\",\"rule_id\":\"card.luhn\",\"action\":\"TOKENIZE\","
                 + "\"token\":\"<<CARD_7K3QZ9XW>>\",\"fingerprint\":\"9f86d081884c7d65\","
                 + "\"field_path\":\"/messages/0/content\",\"start\":3,\"end\":19,"
                 + "\"confidence\":0.99}"),
         Arguments.of(
             SampleRecords.restore("req-1", 4),
             "{\"kind\":\"restore\",\"schema_version\":1,\"instance\":\"proxy-1\","
+                + "\"seq\":0,\"prev_hash\":\""
+                + AuditChain.GENESIS
+                + "\","
                 + "\"request_id\":\"req-1\",\"tenant\":\"acme\",\"ts\":\"2025-01-31T09:30:00.127Z\","
                 + "\"entity_type\":\"CARD\",\"token\":\"<<CARD_7K3QZ9XW>>\",\"source\":\"request\","
                 + "\"field\":\"choices/0/delta/content#4\"}"),
         Arguments.of(
             SampleRecords.summary("req-1", 5),
             "{\"kind\":\"request_summary\",\"schema_version\":1,\"instance\":\"proxy-1\","
+                + "\"seq\":0,\"prev_hash\":\""
+                + AuditChain.GENESIS
+                + "\","
                 + "\"request_id\":\"req-1\",\"tenant\":\"acme\",\"ts\":\"2025-01-31T09:30:00.128Z\","
                 + "\"route\":\"openai.chat.completions\",\"upstream\":\"openai\","
                 + "\"region\":\"eu-central-1\",\"model\":\"gpt-4o-mini\",\"stream\":true,"
@@ -50,7 +59,7 @@ class AuditJsonTest {
   @MethodSource("everyKind")
   void eachKindIsOneObjectWithTheEnvelopeFirstAndSnakeCaseFields(
       AuditRecord record, String expected) {
-    assertThat(json.toJson(record)).isEqualTo(expected);
+    assertThat(toJson(record)).isEqualTo(expected);
   }
 
   @Test
@@ -79,7 +88,7 @@ class AuditJsonTest {
             SampleRecords.TS,
             "IBAN",
             "iban",
-            "mask",
+            "MASK",
             null,
             "ab12",
             "/messages/1/content",
@@ -87,8 +96,8 @@ class AuditJsonTest {
             22,
             1.0);
 
-    JsonNode summary = MAPPER.readTree(json.toJsonBytes(refused));
-    JsonNode finding = MAPPER.readTree(json.toJsonBytes(masked));
+    JsonNode summary = MAPPER.readTree(toJsonBytes(refused));
+    JsonNode finding = MAPPER.readTree(toJsonBytes(masked));
 
     assertThat(summary.get("tenant").isNull()).isTrue();
     assertThat(summary.get("upstream").isNull()).isTrue();
@@ -96,10 +105,10 @@ class AuditJsonTest {
     assertThat(summary.get("model").isNull()).isTrue();
     assertThat(summary.get("usage").isNull()).isTrue();
     assertThat(fieldNames(summary))
-        .isEqualTo(fieldNames(MAPPER.readTree(json.toJsonBytes(SampleRecords.summary("r", 0)))));
+        .isEqualTo(fieldNames(MAPPER.readTree(toJsonBytes(SampleRecords.summary("r", 0)))));
     assertThat(finding.get("token").isNull()).isTrue();
     assertThat(fieldNames(finding))
-        .isEqualTo(fieldNames(MAPPER.readTree(json.toJsonBytes(SampleRecords.finding("r", 0)))));
+        .isEqualTo(fieldNames(MAPPER.readTree(toJsonBytes(SampleRecords.finding("r", 0)))));
   }
 
   @Test
@@ -114,7 +123,7 @@ class AuditJsonTest {
             "vault",
             "content");
 
-    JsonNode node = MAPPER.readTree(json.toJsonBytes(record));
+    JsonNode node = MAPPER.readTree(toJsonBytes(record));
 
     assertThat(node.get("ts").asText()).isEqualTo("2025-06-01T23:59:59.123456789Z");
     assertThat(Instant.parse(node.get("ts").asText())).isEqualTo(record.timestamp());
@@ -132,7 +141,7 @@ class AuditJsonTest {
             "request",
             "line1\r\nline2\t\"quoted\" \u2028 \ud83d\ude00");
 
-    byte[] bytes = json.toJsonBytes(record);
+    byte[] bytes = toJsonBytes(record);
     JsonNode node = MAPPER.readTree(bytes);
 
     assertThat(bytes).doesNotContain((byte) '\n', (byte) '\r');
@@ -146,6 +155,59 @@ class AuditJsonTest {
     assertThatThrownBy(() -> new AuditJson(" "))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("instanceId");
+  }
+
+  @Test
+  void newKindsAreWrittenWithTheirFieldsInOrder() {
+    assertThat(toJson(SampleRecords.refusal("req-9", 0)))
+        .endsWith(
+            "\"request_id\":\"req-9\",\"tenant\":\"acme\",\"ts\":\"2025-01-31T09:30:00.123Z\","
+                + "\"route\":\"openai.chat.completions\",\"code\":\"blocked_by_policy\","
+                + "\"status\":403,\"rule_id\":\"ssn\",\"entity_type\":\"SSN\","
+                + "\"model\":\"gpt-4o-mini\",\"region\":null}");
+    assertThat(toJson(SampleRecords.vaultOperation("req-9", 0)))
+        .endsWith(
+            "\"operation\":\"reveal\",\"actor\":\"admin-3f2a9c\","
+                + "\"token\":\"<<CARD_7K3QZ9XW>>\",\"entity_type\":\"CARD\",\"key_version\":2,"
+                + "\"entries\":null,\"reason\":\"TICKET-4711\",\"outcome\":\"ok\"}");
+    assertThat(toJson(SampleRecords.lifecycle(0)))
+        .contains("\"request_id\":null,\"tenant\":null,")
+        .endsWith(
+            "\"event\":\"start\",\"proxy_version\":\"0.1.0\",\"config_sha256\":\""
+                + "ab".repeat(32)
+                + "\",\"changed_keys\":null}");
+  }
+
+  @Test
+  void lifecycleRecordsAreKeyedByTheInstance() {
+    assertThat(json.keyOf(SampleRecords.lifecycle(0))).isEqualTo("proxy-1");
+    assertThat(json.keyOf(SampleRecords.finding("req-1", 0))).isEqualTo("req-1");
+  }
+
+  @Test
+  void chainNumbersRecordsAndHashesEachIntoItsSuccessor() throws Exception {
+    AuditChain chain = new AuditChain(json);
+    byte[] first = chain.next(SampleRecords.finding("req-1", 0));
+    byte[] second = chain.next(SampleRecords.summary("req-1", 1));
+
+    JsonNode a = MAPPER.readTree(first);
+    JsonNode b = MAPPER.readTree(second);
+    assertThat(a.get("seq").asLong()).isZero();
+    assertThat(a.get("prev_hash").asText()).isEqualTo(AuditChain.GENESIS);
+    assertThat(b.get("seq").asLong()).isEqualTo(1);
+    assertThat(b.get("prev_hash").asText())
+        .isEqualTo(AuditChain.hash(first))
+        .matches("[0-9a-f]{64}")
+        .isNotEqualTo(AuditChain.hash(second));
+    assertThat(chain.length()).isEqualTo(2);
+  }
+
+  private String toJson(AuditRecord record) {
+    return new String(toJsonBytes(record), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  private byte[] toJsonBytes(AuditRecord record) {
+    return json.toJsonBytes(record, 0, AuditChain.GENESIS);
   }
 
   private static List<String> fieldNames(JsonNode node) {

@@ -72,7 +72,8 @@ class SpoolAuditSinkTest {
         Thread.sleep(10);
       }
 
-      assertThat(spooledLines()).containsExactly(json.toJson(SampleRecords.finding("req-1", 0)));
+      assertThat(spooledLines())
+          .containsExactlyElementsOf(jsonOf(List.of(SampleRecords.finding("req-1", 0))));
     }
   }
 
@@ -107,12 +108,121 @@ class SpoolAuditSinkTest {
     for (int t = 0; t < threads; t++) {
       String requestId = "req-" + t;
       List<String> own =
-          lines.stream().filter(l -> l.contains("\"request_id\":\"" + requestId + "\"")).toList();
+          lines.stream()
+              .filter(l -> l.contains("\"request_id\":\"" + requestId + "\""))
+              .map(SpoolAuditSinkTest::withoutChain)
+              .toList();
       List<String> expected = new ArrayList<>();
       for (int i = 0; i < perThread; i++) {
-        expected.add(json.toJson(SampleRecords.finding(requestId, i)));
+        expected.add(
+            withoutChain(
+                new String(
+                    json.toJsonBytes(SampleRecords.finding(requestId, i), 0, AuditChain.GENESIS),
+                    UTF_8)));
       }
       assertThat(own).containsExactlyElementsOf(expected);
+    }
+    assertIsOneUnbrokenChain(lines);
+  }
+
+  @Test
+  void atTheDiskLimitTheSpoolTurnsUnhealthyKeepsRecordsInMemoryAndResumesWhenSpaceIsFreed()
+      throws Exception {
+    List<AuditRecord> records = new ArrayList<>();
+    for (int r = 0; r < 40; r++) {
+      records.addAll(SampleRecords.request("req-" + r, 2, 1));
+    }
+    SpoolAuditSink spool =
+        new SpoolAuditSink(
+            dataDir, new AuditChain(json), Duration.ofMillis(10), 8, 2048, 100_000, 8192);
+    try {
+      records.forEach(spool::emit);
+      awaitTrue(spool::full);
+
+      assertThat(spool.healthy()).isFalse();
+      assertThat(spool.spoolBytes()).isLessThanOrEqualTo(8192).isGreaterThan(8192 - 1024);
+      long onDisk = 0;
+      for (Path file : SpoolAuditSink.spoolFiles(dataDir)) {
+        onDisk += Files.size(file);
+      }
+      assertThat(onDisk).isEqualTo(spool.spoolBytes());
+
+      // What a shipper does: read the finished files, then delete them.
+      List<String> shipped = new ArrayList<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (shipped.size() + spooledLines().size() < records.size()) {
+        assertThat(System.nanoTime()).as("waited 20 s").isLessThan(deadline);
+        for (Path file : SpoolAuditSink.spoolFiles(dataDir)) {
+          if (!file.equals(spool.currentFile())) {
+            shipped.addAll(readLines(file));
+            spool.delete(file);
+          }
+        }
+        Thread.sleep(5);
+      }
+      spool.close();
+      for (Path file : SpoolAuditSink.spoolFiles(dataDir)) {
+        shipped.addAll(readLines(file));
+      }
+      assertThat(shipped).containsExactlyElementsOf(jsonOf(records));
+      assertThat(spool.full()).isFalse();
+    } finally {
+      spool.close();
+    }
+  }
+
+  @Test
+  void existingFilesCountAgainstTheLimitAfterARestart() {
+    try (SpoolAuditSink spool = new SpoolAuditSink(dataDir, json)) {
+      SampleRecords.request("req-a", 3, 2).forEach(spool::emit);
+    }
+    long written =
+        SpoolAuditSink.spoolFiles(dataDir).stream().mapToLong(SpoolAuditSinkTest::size).sum();
+
+    try (SpoolAuditSink reopened = new SpoolAuditSink(dataDir, json, 1 << 20)) {
+      assertThat(reopened.spoolBytes()).isEqualTo(written).isPositive();
+      assertThat(reopened.spoolMaxBytes()).isEqualTo(1 << 20);
+    }
+  }
+
+  @Test
+  void theCurrentFileCannotBeDeleted() throws Exception {
+    try (SpoolAuditSink spool = new SpoolAuditSink(dataDir, json)) {
+      spool.emit(SampleRecords.finding("req-1", 0));
+      awaitTrue(() -> spool.currentFile() != null);
+
+      assertThatThrownBy(() -> spool.delete(spool.currentFile()))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  private static long size(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void awaitTrue(java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("waited 10 s").isLessThan(deadline);
+      Thread.sleep(5);
+    }
+  }
+
+  static String withoutChain(String line) {
+    return line.replaceFirst("\"seq\":\\d+,\"prev_hash\":\"[0-9a-f]{64}\",", "");
+  }
+
+  static void assertIsOneUnbrokenChain(List<String> lines) {
+    String prev = AuditChain.GENESIS;
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
+      assertThat(line).contains("\"seq\":" + i + ",\"prev_hash\":\"" + prev + "\"");
+      prev = AuditChain.hash(line.getBytes(UTF_8));
     }
   }
 
@@ -178,7 +288,7 @@ class SpoolAuditSinkTest {
   }
 
   private List<String> jsonOf(List<AuditRecord> records) {
-    return records.stream().map(json::toJson).toList();
+    return SampleRecords.chained(json, records);
   }
 
   private static void awaitQuietly(CountDownLatch latch) {

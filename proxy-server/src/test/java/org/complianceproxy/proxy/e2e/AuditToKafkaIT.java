@@ -20,6 +20,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.complianceproxy.dlp.EntityType;
+import org.complianceproxy.proxy.audit.AuditRecords;
 import org.complianceproxy.proxy.testing.KafkaBroker;
 import org.complianceproxy.proxy.testing.LeakGuard;
 import org.complianceproxy.proxy.testing.PiiCorpus;
@@ -102,6 +103,7 @@ class AuditToKafkaIT {
         for (String pii : allPii) {
           assertThat(record.value()).as("record of %s", requestId).doesNotContain(pii);
         }
+        AuditRecords.assertValid(record.value());
         values.add(JSON.readTree(record.value()));
       }
       List<JsonNode> findings = ofKind(values, "finding");
@@ -155,6 +157,7 @@ class AuditToKafkaIT {
 
     List<ConsumerRecord<String, String>> refusal = records.get(refusedId);
     assertThat(refusal).hasSize(1);
+    AuditRecords.assertValid(refusal.get(0).value());
     JsonNode refusedSummary = JSON.readTree(refusal.get(0).value());
     assertThat(refusedSummary.path("status").asInt()).isEqualTo(401);
     assertThat(refusedSummary.path("outcome").asText()).isEqualTo("invalid_api_key");
