@@ -1,6 +1,8 @@
 package org.complianceproxy.proxy;
 
+import org.complianceproxy.proxy.cli.AuditCommand;
 import org.complianceproxy.proxy.cli.ServeCommand;
+import org.complianceproxy.proxy.cli.VaultCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,7 +12,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "LLM compliance proxy: sanitize prompts, restore answers, audit every token.",
-    subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      ServeCommand.class,
+      AuditCommand.class,
+      VaultCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main {
 
   public static void main(String[] args) {

@@ -16,6 +16,8 @@ public enum ProxyError {
   MISSING_API_KEY(401, "invalid_request_error", "missing_api_key"),
   INVALID_API_KEY(401, "invalid_request_error", "invalid_api_key"),
   BLOCKED_BY_POLICY(403, "policy_violation", "blocked_by_policy"),
+  SIGNATURE_INVALID(403, "authentication_error", "invalid_signature"),
+  REGION_NOT_ALLOWED(403, "policy_violation", "region_not_allowed"),
   SANITIZER_FAILED(500, "server_error", "sanitizer_failed"),
   VAULT_UNAVAILABLE(503, "server_error", "vault_unavailable"),
   AUDIT_UNAVAILABLE(503, "server_error", "audit_unavailable"),
@@ -23,6 +25,10 @@ public enum ProxyError {
   UPSTREAM_ERROR(502, "upstream_error", "upstream_error"),
   UPSTREAM_BAD_RESPONSE(502, "upstream_error", "upstream_bad_response"),
   UPSTREAM_TIMEOUT(504, "upstream_error", "upstream_timeout"),
+  UPSTREAM_THROTTLED(429, "rate_limit_error", "upstream_throttled"),
+  UPSTREAM_REJECTED(400, "invalid_request_error", "upstream_rejected"),
+  UPSTREAM_ACCESS_DENIED(403, "upstream_error", "upstream_access_denied"),
+  MODEL_NOT_READY(503, "upstream_error", "model_not_ready"),
   INTERNAL(500, "server_error", "internal_error");
 
   private final int status;

@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * copied the body; every upstream message is released in {@link #onUpstreamMessage}; every buffer
  * written to the client is released by the pipeline.
  */
-final class ChatExchange implements UpstreamListener, RestoreListener {
+final class ChatExchange implements Exchange, UpstreamListener, RestoreListener {
 
   private static final Logger log = LoggerFactory.getLogger(ChatExchange.class);
 
@@ -152,6 +152,15 @@ final class ChatExchange implements UpstreamListener, RestoreListener {
     for (FindingRecord finding : result.findings()) {
       services.audit().emit(finding);
       services.metrics().finding(finding.entityType(), finding.action());
+    }
+    if (services.bedrock() != null && services.bedrock().routes().toBedrock(result.model())) {
+      // Routed to Bedrock: the sanitized chat and the request's identity move to that exchange.
+      phase = Phase.DONE;
+      door.handOver(
+          this,
+          new BedrockChatExchange(
+              ctx, services, door, keepAlive, requestId, startNanos, tenant, result));
+      return;
     }
     phase = Phase.WAITING_FOR_UPSTREAM;
     acquireUpstream();
@@ -425,8 +434,8 @@ final class ChatExchange implements UpstreamListener, RestoreListener {
                 field));
   }
 
-  /** The client connection closed before the answer was complete. */
-  void clientClosed() {
+  @Override
+  public void clientClosed() {
     if (phase == Phase.DONE) {
       return;
     }
@@ -434,8 +443,9 @@ final class ChatExchange implements UpstreamListener, RestoreListener {
     done(499, "client_closed");
   }
 
-  /** The client can take more: resume reading the upstream (backpressure, see writeToClient). */
-  void clientWritable() {
+  /** Resumes reading the upstream (backpressure, see writeToClient). */
+  @Override
+  public void clientWritable() {
     if (upstream != null) {
       upstream.config().setAutoRead(true);
     }

@@ -17,8 +17,11 @@ import org.complianceproxy.proxy.error.ProxyError;
 
 /**
  * Last handler of a client connection, after {@code HttpServerCodec}, the keep-alive handler and
- * {@link BodyLimitAggregator}. It routes each request to its front door and runs one exchange at a
- * time: requests pipelined behind it wait in arrival order, so responses leave in that order too.
+ * {@link BodyLimitAggregator}. It routes each request to its front door ({@code
+ * /v1/chat/completions}: {@link ChatExchange}; {@code /model/{modelId}/converse}, {@code
+ * /converse-stream}, {@code /invoke}, {@code /invoke-with-response-stream}: {@link
+ * BedrockExchange}) and runs one exchange at a time: requests pipelined behind it wait in arrival
+ * order, so responses leave in that order too.
  *
  * <p>Input: {@link FullHttpRequest} (released here once its exchange has copied what it needs) and
  * {@link BodyLimitAggregator.Oversized} markers. Output: responses written by the exchanges.
@@ -27,6 +30,7 @@ final class FrontDoorHandler extends ChannelInboundHandlerAdapter {
 
   static final String CHAT_COMPLETIONS = "/v1/chat/completions";
   static final String CHAT_ROUTE = "openai.chat.completions";
+  static final String BEDROCK_MODEL_PREFIX = "/model/";
 
   private final Services services;
 
@@ -36,7 +40,7 @@ final class FrontDoorHandler extends ChannelInboundHandlerAdapter {
   private ChannelHandlerContext ctx;
 
   /** The running exchange, or null between requests. */
-  private ChatExchange active;
+  private Exchange active;
 
   /** True while a response other than a chat exchange is being answered inline. */
   private boolean busy;
@@ -90,6 +94,8 @@ final class FrontDoorHandler extends ChannelInboundHandlerAdapter {
             ProxyError.INVALID_REQUEST,
             "Malformed HTTP request.",
             false);
+      } else if (path.startsWith(BEDROCK_MODEL_PREFIX)) {
+        dispatchBedrock(request, path, keepAlive);
       } else if (!CHAT_COMPLETIONS.equals(path)) {
         respondError(
             RequestIds.next(),
@@ -105,16 +111,70 @@ final class FrontDoorHandler extends ChannelInboundHandlerAdapter {
             "Only POST is supported on " + CHAT_COMPLETIONS + ".",
             keepAlive);
       } else {
-        active = new ChatExchange(ctx, services, this, keepAlive);
-        active.start(request);
+        ChatExchange exchange = new ChatExchange(ctx, services, this, keepAlive);
+        active = exchange;
+        exchange.start(request);
       }
     } finally {
       request.release();
     }
   }
 
+  /**
+   * {@code /model/{modelId}/{operation}}: the model id is one percent-encoded path segment (a colon
+   * arrives as {@code %3A}), decoded before routing and residency checks.
+   */
+  private void dispatchBedrock(FullHttpRequest request, String path, boolean keepAlive) {
+    String[] segments = path.substring(BEDROCK_MODEL_PREFIX.length()).split("/", -1);
+    BedrockExchange.Operation operation =
+        segments.length == 2 ? BedrockExchange.Operation.of(segments[1]) : null;
+    if (operation == null || segments[0].isEmpty()) {
+      respondError(
+          RequestIds.next(),
+          "bedrock.unknown",
+          ProxyError.NOT_FOUND,
+          "Unknown request URL: " + request.method() + " " + sanitizePath(path) + ".",
+          keepAlive);
+      return;
+    }
+    if (!HttpMethod.POST.equals(request.method())) {
+      respondError(
+          RequestIds.next(),
+          operation.route,
+          ProxyError.METHOD_NOT_ALLOWED,
+          "Only POST is supported on Bedrock model operations.",
+          keepAlive);
+      return;
+    }
+    String modelId;
+    try {
+      modelId = BedrockExchange.decodeModelId(segments[0]);
+    } catch (IllegalArgumentException e) {
+      respondError(
+          RequestIds.next(),
+          operation.route,
+          ProxyError.INVALID_REQUEST,
+          "The model id is not validly percent-encoded.",
+          keepAlive);
+      return;
+    }
+    BedrockExchange exchange =
+        new BedrockExchange(ctx, services, this, keepAlive, operation, modelId);
+    active = exchange;
+    exchange.start(request);
+  }
+
+  /** An exchange passes its request on to another one, which starts at once. */
+  void handOver(Exchange from, BedrockChatExchange to) {
+    if (active != from) {
+      return;
+    }
+    active = to;
+    to.start();
+  }
+
   /** Called by the exchange once its response is complete (or the client is gone). */
-  void exchangeDone(ChatExchange exchange, boolean keepAlive) {
+  void exchangeDone(Exchange exchange, boolean keepAlive) {
     if (active != exchange) {
       return;
     }
@@ -143,7 +203,10 @@ final class FrontDoorHandler extends ChannelInboundHandlerAdapter {
       String requestId, String route, ProxyError error, String message, boolean keepAlive) {
     long start = System.nanoTime();
     services.metrics().requestStarted();
-    FullHttpResponse response = ErrorResponses.openAi(error, message, requestId);
+    FullHttpResponse response =
+        route.startsWith("bedrock.")
+            ? ErrorResponses.bedrock(error, message, requestId)
+            : ErrorResponses.openAi(error, message, requestId);
     HttpUtil.setKeepAlive(response, keepAlive);
     busy = true;
     ctx.writeAndFlush(response)
@@ -191,7 +254,7 @@ final class FrontDoorHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     if (active != null) {
-      ChatExchange exchange = active;
+      Exchange exchange = active;
       active = null;
       exchange.clientClosed();
     }
@@ -222,7 +285,14 @@ final class FrontDoorHandler extends ChannelInboundHandlerAdapter {
   }
 
   private static String route(HttpRequest head) {
-    return CHAT_COMPLETIONS.equals(path(head.uri())) ? CHAT_ROUTE : "unknown";
+    String path = path(head.uri());
+    if (path.startsWith(BEDROCK_MODEL_PREFIX)) {
+      String[] segments = path.substring(BEDROCK_MODEL_PREFIX.length()).split("/", -1);
+      BedrockExchange.Operation operation =
+          segments.length == 2 ? BedrockExchange.Operation.of(segments[1]) : null;
+      return operation == null ? "bedrock.unknown" : operation.route;
+    }
+    return CHAT_COMPLETIONS.equals(path) ? CHAT_ROUTE : "unknown";
   }
 
   private static String path(String uri) {

@@ -21,18 +21,29 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.complianceproxy.dlp.Scanner;
 import org.complianceproxy.proxy.admin.AdminHandler;
+import org.complianceproxy.proxy.admin.AuditPage;
 import org.complianceproxy.proxy.admin.Metrics;
+import org.complianceproxy.proxy.admin.VaultAdminRoutes;
 import org.complianceproxy.proxy.audit.AuditSink;
 import org.complianceproxy.proxy.audit.AuditSinks;
+import org.complianceproxy.proxy.audit.LifecycleRecord;
 import org.complianceproxy.proxy.auth.ApiKeyAuthenticator;
+import org.complianceproxy.proxy.bedrock.BedrockSanitizer;
+import org.complianceproxy.proxy.bedrock.BedrockUpstream;
+import org.complianceproxy.proxy.bedrock.ModelRoutes;
+import org.complianceproxy.proxy.bedrock.ResidencyPolicy;
+import org.complianceproxy.proxy.bedrock.SigV4Verifier;
 import org.complianceproxy.proxy.chat.ChatRequestSanitizer;
+import org.complianceproxy.proxy.config.ConfigLoader;
 import org.complianceproxy.proxy.config.ProxyConfig;
 import org.complianceproxy.proxy.token.TokenMinter;
 import org.complianceproxy.proxy.upstream.OpenAiUpstream;
+import org.complianceproxy.proxy.vault.AdminCredentials;
 import org.complianceproxy.proxy.vault.VaultStack;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +65,7 @@ public final class ProxyServer implements AutoCloseable {
   private final Channel adminListener;
   private final Services services;
   private final VaultStack vault;
+  private final AuditPage auditPage;
   private volatile boolean draining;
 
   private ProxyServer(
@@ -61,12 +73,14 @@ public final class ProxyServer implements AutoCloseable {
       Channel clientListener,
       Channel adminListener,
       Services services,
-      VaultStack vault) {
+      VaultStack vault,
+      AuditPage auditPage) {
     this.loops = loops;
     this.clientListener = clientListener;
     this.adminListener = adminListener;
     this.services = services;
     this.vault = vault;
+    this.auditPage = auditPage;
   }
 
   /**
@@ -77,25 +91,52 @@ public final class ProxyServer implements AutoCloseable {
     EventLoopGroup loops = new MultiThreadIoEventLoopGroup(0, transport.factory());
     Path dataDir = config.dataDir();
     AuditSink audit = null;
+    AuditPage auditPage = null;
     VaultStack vault = null;
     OpenAiUpstream openAi = null;
+    BedrockUpstream bedrockUpstream = null;
     try {
       vault = VaultStack.open(config);
-      audit =
-          AuditSinks.create(
-              config.audit().kafkaBootstrapServers(),
-              config.audit().topic(),
-              dataDir,
-              InstanceId.get());
+      audit = AuditSinks.create(config.audit(), dataDir, InstanceId.get());
+      audit.emit(LifecycleRecord.start(version(), ConfigLoader.sha256Hex(config.toString())));
       openAi = new OpenAiUpstream(config.openAi(), transport.channel());
       Metrics metrics = new Metrics();
       metrics.auditHealth(audit::healthy);
+      metrics.auditSpool(audit::spoolBytes, audit::spoolMaxBytes);
+      auditPage = AuditPage.of(config.audit(), dataDir);
+      VaultAdminRoutes vaultRoutes =
+          new VaultAdminRoutes(vault.operations(), new AdminCredentials(config.adminKeySha256s()));
+      AuditPage page = auditPage;
       ChatRequestSanitizer sanitizer =
           new ChatRequestSanitizer(
               Scanner.defaults(), new TokenMinter(vault.keys()), vault.vault());
+      BedrockServices bedrock = null;
+      if (config.bedrock().region().isPresent()) {
+        String region = config.bedrock().region().get();
+        bedrockUpstream = BedrockUpstream.create(config.bedrock(), region);
+        bedrock =
+            new BedrockServices(
+                new SigV4Verifier(config.bedrock().awsKeys(), Clock.systemUTC()),
+                new BedrockSanitizer(
+                    Scanner.defaults(), new TokenMinter(vault.keys()), vault.vault()),
+                bedrockUpstream,
+                ResidencyPolicy.of(config.bedrock(), region),
+                new ModelRoutes(config.bedrock().modelRoutes()));
+        if (config.bedrock().awsKeys().isEmpty()) {
+          log.warn(
+              "no AWS key pairs configured (PROXY_AWS_KEYS or bedrock.aws_keys): every native"
+                  + " Bedrock request will get 403");
+        }
+      }
       Services services =
           new Services(
-              config, new ApiKeyAuthenticator(config.apiKeys()), sanitizer, openAi, audit, metrics);
+              config,
+              new ApiKeyAuthenticator(config.apiKeys()),
+              sanitizer,
+              openAi,
+              audit,
+              metrics,
+              bedrock);
       if (services.authenticator().isEmpty()) {
         log.warn("no API keys configured (PROXY_API_KEYS or api_keys): every request will get 401");
       }
@@ -121,29 +162,43 @@ public final class ProxyServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                       ch.pipeline()
                           .addLast("http", new HttpServerCodec())
-                          .addLast("aggregate", new HttpObjectAggregator(64 * 1024))
+                          .addLast(
+                              "aggregate",
+                              new HttpObjectAggregator(VaultAdminRoutes.MAX_BODY_BYTES))
                           .addLast(
                               "admin",
-                              new AdminHandler(metrics, () -> self[0] != null && self[0].ready()));
+                              new AdminHandler(
+                                  metrics,
+                                  () -> self[0] != null && self[0].ready(),
+                                  page,
+                                  vaultRoutes));
                     }
                   })
               .bind(config.adminListen())
               .sync()
               .channel();
-      ProxyServer server = new ProxyServer(loops, client, admin, services, vault);
+      ProxyServer server = new ProxyServer(loops, client, admin, services, vault, auditPage);
       self[0] = server;
       log.info(
-          "compliance proxy listening on {} (admin {}), upstream {} region {}, audit {}, transport {}",
+          "compliance proxy listening on {} (admin {}), upstream {} region {}, bedrock {}, audit {},"
+              + " transport {}",
           client.localAddress(),
           admin.localAddress(),
           config.openAi().baseUrl(),
           config.openAi().region(),
+          config.bedrock().region().orElse("off"),
           config.audit().kafkaBootstrapServers().map(b -> "kafka " + b).orElse("local spool"),
           transport.name());
       return server;
     } catch (Exception e) {
       if (openAi != null) {
         openAi.close();
+      }
+      if (bedrockUpstream != null) {
+        bedrockUpstream.close();
+      }
+      if (auditPage != null) {
+        auditPage.close();
       }
       if (audit != null) {
         audit.close();
@@ -188,10 +243,21 @@ public final class ProxyServer implements AutoCloseable {
     }
     adminListener.close().syncUninterruptibly();
     services.openAi().close();
+    if (services.bedrock() != null) {
+      services.bedrock().upstream().close();
+    }
     loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    auditPage.close();
     vault.close();
+    services.audit().emit(LifecycleRecord.stop(version()));
     services.audit().close();
     log.info("compliance proxy stopped");
+  }
+
+  /** The jar's version, or {@code dev} when run from classes. */
+  static String version() {
+    String version = ProxyServer.class.getPackage().getImplementationVersion();
+    return version == null ? "dev" : version;
   }
 
   /** Epoll where the native transport loads, NIO elsewhere. */

@@ -7,11 +7,28 @@ import org.complianceproxy.proxy.chat.ChatRequestSanitizer;
 import org.complianceproxy.proxy.config.ProxyConfig;
 import org.complianceproxy.proxy.upstream.OpenAiUpstream;
 
-/** What every exchange of the client listener needs; built once at start-up and shared. */
+/**
+ * What every exchange of the client listener needs; built once at start-up and shared.
+ *
+ * @param bedrock the Bedrock upstream and front door, or null when no Bedrock region is configured
+ */
 record Services(
     ProxyConfig config,
     ApiKeyAuthenticator authenticator,
     ChatRequestSanitizer sanitizer,
     OpenAiUpstream openAi,
     AuditSink audit,
-    Metrics metrics) {}
+    Metrics metrics,
+    BedrockServices bedrock) {
+
+  /** Without Bedrock. */
+  Services(
+      ProxyConfig config,
+      ApiKeyAuthenticator authenticator,
+      ChatRequestSanitizer sanitizer,
+      OpenAiUpstream openAi,
+      AuditSink audit,
+      Metrics metrics) {
+    this(config, authenticator, sanitizer, openAi, audit, metrics, null);
+  }
+}

@@ -1,0 +1,223 @@
+package org.complianceproxy.proxy.bedrock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.complianceproxy.dlp.EntityType;
+import org.complianceproxy.proxy.error.ProxyError;
+import org.complianceproxy.proxy.error.ProxyException;
+import org.complianceproxy.proxy.restore.RestoreListener;
+import org.complianceproxy.proxy.testing.SeededRandom;
+import org.complianceproxy.proxy.token.RestoreTable;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.eventstream.HeaderValue;
+import software.amazon.awssdk.eventstream.Message;
+import software.amazon.awssdk.eventstream.MessageDecoder;
+
+class EventStreamRestorerTest {
+
+  private static final String CARD_TOKEN = "<<CARD_7K3QZ9XW2M>>";
+  private static final String CARD = "4111 1111 1111 1111";
+  private static final String MAIL_TOKEN = "<<EMAIL_0A9ZK3M7QX>>";
+  private static final String MAIL = "ann.lee@example.com";
+  private static final RestoreTable TABLE =
+      RestoreTable.builder()
+          .put(CARD_TOKEN, CARD, EntityType.CARD, RestoreTable.SOURCE_REQUEST)
+          .put(MAIL_TOKEN, MAIL, EntityType.EMAIL, RestoreTable.SOURCE_VAULT)
+          .build();
+
+  @Test
+  void tokenSplitAcrossThreeConverseDeltasIsRestoredWithValidCrcs() {
+    List<String> fields = new ArrayList<>();
+    EventStreamRestorer restorer =
+        new EventStreamRestorer(
+            EventStreamRestorer.Mode.CONVERSE, TABLE, (token, r, field) -> fields.add(field));
+    List<byte[]> frames = converse(List.of("Card <<CA", "RD_7K3Q", "Z9XW2M>> ok"));
+
+    List<Message> out = decode(feedAll(restorer, frames, new Random(1), 1000));
+
+    assertThat(converseText(out)).isEqualTo("Card " + CARD + " ok");
+    assertThat(fields).containsExactly("contentBlockDelta/0/delta/text");
+    assertThat(eventTypes(out)).endsWith("contentBlockStop", "messageStop", "metadata");
+    assertThat(restorer.usage().totalTokens()).isEqualTo(12);
+  }
+
+  @Test
+  void heldBackPrefixThatNeverBecomesATokenIsReleasedBeforeTheBlockStops() {
+    EventStreamRestorer restorer =
+        new EventStreamRestorer(EventStreamRestorer.Mode.CONVERSE, TABLE, RestoreListener.NONE);
+    List<Message> out =
+        decode(feedAll(restorer, converse(List.of("a <<CARD_7K")), new Random(2), 1000));
+
+    assertThat(converseText(out)).isEqualTo("a <<CARD_7K");
+    List<String> types = eventTypes(out);
+    assertThat(types.lastIndexOf("contentBlockDelta"))
+        .isLessThan(types.indexOf("contentBlockStop"));
+  }
+
+  @Test
+  void unchangedFramesPassByteForByte() {
+    EventStreamRestorer restorer =
+        new EventStreamRestorer(EventStreamRestorer.Mode.CONVERSE, TABLE, RestoreListener.NONE);
+    List<byte[]> frames = converse(List.of("no tokens here"));
+    ByteArrayOutputStream in = new ByteArrayOutputStream();
+    frames.forEach(in::writeBytes);
+
+    byte[] out = feedAll(restorer, frames, new Random(3), 1000);
+
+    assertThat(out).isEqualTo(in.toByteArray());
+  }
+
+  @Test
+  void anyByteSplitOfAnyDeltaSplitRoundTrips() {
+    String original = "Pay " + CARD + " now, mail " + MAIL + ", again " + CARD + ".";
+    String sanitized = original.replace(CARD, CARD_TOKEN).replace(MAIL, MAIL_TOKEN);
+    for (int c = 0; c < 300; c++) {
+      Random random = new Random(SeededRandom.caseSeed(SeededRandom.SEED, c));
+      List<String> pieces = new ArrayList<>();
+      int i = 0;
+      while (i < sanitized.length()) {
+        int end = Math.min(sanitized.length(), i + 1 + random.nextInt(8));
+        pieces.add(sanitized.substring(i, end));
+        i = end;
+      }
+      EventStreamRestorer restorer =
+          new EventStreamRestorer(EventStreamRestorer.Mode.CONVERSE, TABLE, RestoreListener.NONE);
+      List<Message> out =
+          decode(feedAll(restorer, converse(pieces), random, 1 + random.nextInt(40)));
+      assertThat(converseText(out)).as("case %d, pieces %s", c, pieces).isEqualTo(original);
+    }
+  }
+
+  @Test
+  void anthropicChunksAreRestoredInsideTheirBase64() {
+    EventStreamRestorer restorer =
+        new EventStreamRestorer(EventStreamRestorer.Mode.INVOKE, TABLE, RestoreListener.NONE);
+    List<byte[]> frames = new ArrayList<>();
+    frames.add(chunk("{\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":3}}}"));
+    for (String piece : List.of("x <<EMA", "IL_0A9ZK3M", "7QX>> y <<CARD_")) {
+      frames.add(
+          chunk(
+              "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":"
+                  + BedrockJson.MAPPER.createObjectNode().textNode(piece)
+                  + "}}"));
+    }
+    frames.add(chunk("{\"type\":\"content_block_stop\",\"index\":0}"));
+    frames.add(chunk("{\"type\":\"message_delta\",\"usage\":{\"output_tokens\":5}}"));
+
+    List<Message> out = decode(feedAll(restorer, frames, new Random(4), 7));
+
+    StringBuilder text = new StringBuilder();
+    for (Message message : out) {
+      JsonNode event = inner(message);
+      if ("content_block_delta".equals(event.path("type").asText())) {
+        text.append(event.path("delta").path("text").asText());
+      }
+    }
+    assertThat(text.toString()).isEqualTo("x " + MAIL + " y <<CARD_");
+    assertThat(restorer.usage().totalTokens()).isEqualTo(8);
+  }
+
+  @Test
+  void corruptedCrcIsABadResponse() {
+    byte[] frame = converse(List.of("hello")).get(1);
+    frame[frame.length - 1] ^= 1;
+    EventStreamRestorer restorer =
+        new EventStreamRestorer(EventStreamRestorer.Mode.CONVERSE, TABLE, RestoreListener.NONE);
+    assertThatThrownBy(() -> restorer.feed(ByteBuffer.wrap(frame)))
+        .isInstanceOf(ProxyException.class)
+        .satisfies(
+            e ->
+                assertThat(((ProxyException) e).error())
+                    .isEqualTo(ProxyError.UPSTREAM_BAD_RESPONSE));
+  }
+
+  // --- helpers
+
+  private static byte[] feedAll(
+      EventStreamRestorer restorer, List<byte[]> frames, Random random, int maxPiece) {
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    frames.forEach(stream::writeBytes);
+    byte[] all = stream.toByteArray();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int i = 0;
+    while (i < all.length) {
+      int end = Math.min(all.length, i + 1 + random.nextInt(maxPiece));
+      out.writeBytes(restorer.feed(ByteBuffer.wrap(all, i, end - i)));
+      i = end;
+    }
+    out.writeBytes(restorer.finish());
+    return out.toByteArray();
+  }
+
+  private static List<byte[]> converse(List<String> pieces) {
+    List<byte[]> frames = new ArrayList<>();
+    frames.add(event("messageStart", "{\"role\":\"assistant\"}"));
+    for (String piece : pieces) {
+      ObjectNode delta = BedrockJson.MAPPER.createObjectNode().put("contentBlockIndex", 0);
+      delta.putObject("delta").put("text", piece);
+      frames.add(
+          event("contentBlockDelta", new String(BedrockJson.write(delta), StandardCharsets.UTF_8)));
+    }
+    frames.add(event("contentBlockStop", "{\"contentBlockIndex\":0}"));
+    frames.add(event("messageStop", "{\"stopReason\":\"end_turn\"}"));
+    frames.add(
+        event(
+            "metadata",
+            "{\"usage\":{\"inputTokens\":5,\"outputTokens\":7,\"totalTokens\":12},\"metrics\":{\"latencyMs\":1}}"));
+    return frames;
+  }
+
+  private static byte[] event(String type, String json) {
+    Map<String, HeaderValue> headers = new LinkedHashMap<>();
+    headers.put(":event-type", HeaderValue.fromString(type));
+    headers.put(":content-type", HeaderValue.fromString("application/json"));
+    headers.put(":message-type", HeaderValue.fromString("event"));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    new Message(headers, json.getBytes(StandardCharsets.UTF_8)).encode(out);
+    return out.toByteArray();
+  }
+
+  private static byte[] chunk(String anthropicEvent) {
+    String bytes =
+        Base64.getEncoder().encodeToString(anthropicEvent.getBytes(StandardCharsets.UTF_8));
+    return event("chunk", "{\"bytes\":\"" + bytes + "\"}");
+  }
+
+  private static List<Message> decode(byte[] bytes) {
+    List<Message> messages = new ArrayList<>();
+    new MessageDecoder(messages::add).feed(bytes);
+    return messages;
+  }
+
+  private static List<String> eventTypes(List<Message> messages) {
+    return messages.stream().map(m -> m.getHeaders().get(":event-type").getString()).toList();
+  }
+
+  private static String converseText(List<Message> messages) {
+    StringBuilder text = new StringBuilder();
+    for (Message message : messages) {
+      if ("contentBlockDelta".equals(message.getHeaders().get(":event-type").getString())) {
+        text.append(
+            BedrockJson.parseAnswer(message.getPayload()).path("delta").path("text").asText());
+      }
+    }
+    return text.toString();
+  }
+
+  private static JsonNode inner(Message message) {
+    String bytes = BedrockJson.parseAnswer(message.getPayload()).path("bytes").asText();
+    return BedrockJson.parseAnswer(Base64.getDecoder().decode(bytes));
+  }
+}
