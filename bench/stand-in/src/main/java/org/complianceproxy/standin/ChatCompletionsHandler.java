@@ -199,7 +199,8 @@ final class ChatCompletionsHandler extends SimpleChannelInboundHandler<FullHttpR
     Random random = new Random(seedFor(request));
     Random fragmentRandom = new Random(random.nextLong());
     long created = System.currentTimeMillis() / 1000;
-    CompletionScript script = new CompletionScript(chat, created, asToolCall, random);
+    Pacing pacing = Pacing.forModel(chat.model());
+    CompletionScript script = new CompletionScript(chat, created, asToolCall, random, pacing);
     ResponsePump.Ending ending = reset ? ResponsePump.Ending.RESET : ResponsePump.Ending.FINISH;
     if (chat.stream()) {
       HttpResponse head = new DefaultHttpResponse(HTTP_1_1, HttpResponseStatus.OK);
@@ -210,7 +211,8 @@ final class ChatCompletionsHandler extends SimpleChannelInboundHandler<FullHttpR
           .set(REQUEST_ID, Ids.requestId());
       Iterator<byte[]> events =
           reset ? script.eventsCutAfter(DELTAS_BEFORE_RESET) : script.events();
-      startPump(ctx, head, events, ending, fragmentRandom);
+      long intervalNanos = pacing == null ? 0 : pacing.interval().toNanos();
+      startPump(ctx, head, events, ending, fragmentRandom, intervalNanos);
       return;
     }
     byte[] body = script.completionBody();
@@ -256,11 +258,21 @@ final class ChatCompletionsHandler extends SimpleChannelInboundHandler<FullHttpR
       Iterator<byte[]> units,
       ResponsePump.Ending ending,
       Random fragmentRandom) {
+    startPump(ctx, head, units, ending, fragmentRandom, 0);
+  }
+
+  private void startPump(
+      ChannelHandlerContext ctx,
+      HttpResponse head,
+      Iterator<byte[]> units,
+      ResponsePump.Ending ending,
+      Random fragmentRandom,
+      long intervalNanos) {
     Fragmenter fragmenter =
         options.fragmentBytes() > 0
             ? new Fragmenter(options.fragmentBytes(), fragmentRandom)
             : null;
-    pump = new ResponsePump(ctx, units, fragmenter, ending, () -> answerNext(ctx));
+    pump = new ResponsePump(ctx, units, fragmenter, ending, () -> answerNext(ctx), intervalNanos);
     pump.start(head);
   }
 

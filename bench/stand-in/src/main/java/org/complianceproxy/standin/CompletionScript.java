@@ -27,6 +27,8 @@ final class CompletionScript {
   private final OpenAiJson.ToolCall toolCall;
   private final OpenAiJson.Usage usage;
   private final Random random;
+  // Chars per content delta; 0 = random lengths of 1..MAX_DELTA_CHARS.
+  private final int deltaChars;
 
   /**
    * @param asToolCall answer with one call of the request's first tool instead of text; ignored
@@ -35,17 +37,32 @@ final class CompletionScript {
    */
   CompletionScript(
       ChatRequest request, long createdEpochSeconds, boolean asToolCall, Random random) {
+    this(request, createdEpochSeconds, asToolCall, random, null);
+  }
+
+  /**
+   * @param pacing when not null, the text is {@link Pacing#answerText} of the echo and every delta
+   *     has {@link Pacing#deltaChars()} chars (the last one fewer); no tool call
+   */
+  CompletionScript(
+      ChatRequest request,
+      long createdEpochSeconds,
+      boolean asToolCall,
+      Random random,
+      Pacing pacing) {
     this.header =
         new OpenAiJson.Header(
             Ids.completionId(), createdEpochSeconds, request.model(), request.includeUsage());
     this.toolCall =
-        asToolCall && request.firstToolName() != null
+        pacing == null && asToolCall && request.firstToolName() != null
             ? new OpenAiJson.ToolCall(
                 Ids.toolCallId(), request.firstToolName(), argumentsFor(request.echoText()))
             : null;
-    this.text = toolCall == null ? request.echoText() : toolCall.arguments();
+    String echo = pacing == null ? request.echoText() : pacing.answerText(request.echoText());
+    this.text = toolCall == null ? echo : toolCall.arguments();
     this.usage = new OpenAiJson.Usage(tokens(request.promptChars()), tokens(text.length()));
     this.random = random;
+    this.deltaChars = pacing == null ? 0 : pacing.deltaChars();
   }
 
   /** The non-streaming answer. */
@@ -144,9 +161,13 @@ final class CompletionScript {
       return cut ? Phase.END : Phase.FINISH;
     }
 
-    /** The next 1..7 chars, never ending between the two halves of a surrogate pair. */
+    /**
+     * The next 1..7 chars (or the fixed delta length), never ending between the two halves of a
+     * surrogate pair.
+     */
     private String nextDelta() {
-      int end = Math.min(text.length(), position + 1 + random.nextInt(MAX_DELTA_CHARS));
+      int length = deltaChars > 0 ? deltaChars : 1 + random.nextInt(MAX_DELTA_CHARS);
+      int end = Math.min(text.length(), position + length);
       if (end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))) {
         end++;
       }

@@ -41,8 +41,15 @@ final class ResponsePump {
   private final Ending ending;
   // Runs on the event loop once a FINISH response is fully written (successfully or not).
   private final Runnable onFinished;
+  // Time between two units; 0 = as fast as the channel takes them.
+  private final long intervalNanos;
   private ChannelFuture lastWrite;
   private boolean ended;
+  // When the first unit went out, and how many units went out since; for pacing.
+  private long startNanos;
+  private long unitsWritten;
+  // True while a paced resume() is scheduled.
+  private boolean waitingForTick;
 
   ResponsePump(
       ChannelHandlerContext ctx,
@@ -50,7 +57,22 @@ final class ResponsePump {
       Fragmenter fragmenter,
       Ending ending,
       Runnable onFinished) {
+    this(ctx, units, fragmenter, ending, onFinished, 0);
+  }
+
+  /**
+   * @param intervalNanos when positive, unit {@code i} goes out no earlier than {@code i} intervals
+   *     after the first, so a stream runs at a steady rate (a slow reader only delays it further)
+   */
+  ResponsePump(
+      ChannelHandlerContext ctx,
+      Iterator<byte[]> units,
+      Fragmenter fragmenter,
+      Ending ending,
+      Runnable onFinished,
+      long intervalNanos) {
     this.ctx = ctx;
+    this.intervalNanos = intervalNanos;
     this.units = units;
     this.fragmenter = fragmenter;
     this.ending = ending;
@@ -59,11 +81,24 @@ final class ResponsePump {
 
   void start(HttpResponse head) {
     lastWrite = ctx.writeAndFlush(head);
+    startNanos = System.nanoTime();
     resume();
   }
 
   void resume() {
+    if (waitingForTick) {
+      return;
+    }
     while (!ended && ctx.channel().isActive() && ctx.channel().isWritable() && units.hasNext()) {
+      if (intervalNanos > 0) {
+        long wait = startNanos + unitsWritten * intervalNanos - System.nanoTime();
+        if (wait > 0) {
+          waitingForTick = true;
+          ctx.executor().schedule(this::tick, wait, TimeUnit.NANOSECONDS);
+          return;
+        }
+      }
+      unitsWritten++;
       byte[] unit = units.next();
       if (fragmenter == null) {
         writePiece(unit);
@@ -74,6 +109,11 @@ final class ResponsePump {
     if (!ended && ctx.channel().isActive() && !units.hasNext()) {
       end();
     }
+  }
+
+  private void tick() {
+    waitingForTick = false;
+    resume();
   }
 
   private void writePiece(byte[] bytes) {

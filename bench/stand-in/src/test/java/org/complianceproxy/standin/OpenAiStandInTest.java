@@ -82,6 +82,24 @@ class OpenAiStandInTest {
   }
 
   @Test
+  void pacedModelStreamsFixedDeltasAtTheTokenRate() throws Exception {
+    try (OpenAiStandIn openAi = OpenAiStandIn.start(StandInOptions.defaults())) {
+      long started = System.nanoTime();
+      HttpResponse<String> response = post(openAi, echoRequest("paced-30-200-2", true));
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+      List<JsonNode> chunks = Sse.chunksOf(response.body());
+      String content = Sse.contentOf(chunks);
+      assertThat(content).startsWith(ECHO).hasSize(Math.max(ECHO.length(), 120));
+      // role chunk, deltas of 8 chars, finish chunk; each event after the first one interval
+      // (10 ms) after the one before.
+      int deltas = (content.length() + 7) / 8;
+      assertThat(chunks).hasSize(deltas + 2);
+      assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(10L * (deltas + 1)));
+    }
+  }
+
+  @Test
   void includeUsageEndsWithAUsageChunkBeforeDone() throws Exception {
     try (OpenAiStandIn openAi = OpenAiStandIn.start(StandInOptions.defaults())) {
       String request =

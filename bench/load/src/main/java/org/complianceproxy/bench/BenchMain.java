@@ -1,0 +1,167 @@
+package org.complianceproxy.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * {@code java -jar bench/load/target/bench.jar quick [options]}: runs the quick suite against the
+ * proxy jar, nginx and the stand-in, prints the table and writes a Markdown report. {@code
+ * bench.jar profile FILE.jfr} prints the summary of a proxy recording kept with {@code
+ * --keep-work}.
+ *
+ * <pre>
+ * --root DIR             repository root (default: the current directory)
+ * --out FILE             report file (default: bench/reports/latest.md under the root)
+ * --scale X              multiply every measured duration by X (default 1)
+ * --proxy-java-opts S    extra JVM options of the proxy, e.g. "-XX:StartFlightRecording=..."
+ * --keep-work            keep the work directory (logs, Kafka data) instead of deleting it
+ * --only TEXT            run only the scenarios whose name contains TEXT (e.g. "small chat")
+ * --profile              record the proxy with JFR and add what costs its time to the report
+ * --note TEXT            a line for the report, e.g. which commit of the proxy was measured
+ * </pre>
+ */
+public final class BenchMain {
+  private static final String USAGE =
+      "usage: bench.jar profile FILE.jfr | bench.jar quick [--root DIR] [--out FILE] [--scale X] [--proxy-java-opts S]"
+          + " [--keep-work] [--only TEXT] [--profile] [--note TEXT]";
+
+  private BenchMain() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 2 && "profile".equals(args[0])) {
+      System.out.println(Profile.read(Path.of(args[1])).markdown());
+      return;
+    }
+    if (args.length == 0 || !"quick".equals(args[0])) {
+      System.err.println(USAGE);
+      System.exit(2);
+    }
+    Path root = Path.of("").toAbsolutePath();
+    Path out = null;
+    double scale = 1;
+    String proxyOptions = "";
+    boolean keepWork = false;
+    String only = "";
+    boolean profile = false;
+    String note = "";
+    for (int i = 1; i < args.length; i++) {
+      switch (args[i]) {
+        case "--root" -> root = Path.of(value(args, ++i)).toAbsolutePath();
+        case "--out" -> out = Path.of(value(args, ++i));
+        case "--scale" -> scale = Double.parseDouble(value(args, ++i));
+        case "--proxy-java-opts" -> proxyOptions = value(args, ++i);
+        case "--keep-work" -> keepWork = true;
+        case "--only" -> only = value(args, ++i);
+        case "--profile" -> profile = true;
+        case "--note" -> note = value(args, ++i);
+        default -> {
+          System.err.println("unknown option " + args[i] + "\n" + USAGE);
+          System.exit(2);
+        }
+      }
+    }
+    if (out == null) {
+      out = root.resolve("bench/reports/latest.md");
+    }
+    System.exit(
+        quick(
+            root,
+            out,
+            scale,
+            BenchStack.splitOptions(proxyOptions),
+            keepWork,
+            only,
+            profile,
+            note));
+  }
+
+  static int quick(
+      Path root,
+      Path out,
+      double scale,
+      List<String> proxyOptions,
+      boolean keepWork,
+      String only,
+      boolean profile,
+      String note)
+      throws IOException, InterruptedException {
+    Path work = Files.createTempDirectory("bench-");
+    System.out.println("bench: work directory " + work);
+    Path recording = work.resolve("proxy.jfr");
+    if (profile) {
+      proxyOptions = new ArrayList<>(proxyOptions);
+      proxyOptions.add(
+          "-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true");
+    }
+    Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    List<Row> rows;
+    try (BenchStack stack = BenchStack.start(root, work, proxyOptions)) {
+      System.out.println(
+          "bench: stand-in :"
+              + stack.standInPort()
+              + ", nginx :"
+              + stack.nginxPort()
+              + ", proxy :"
+              + stack.proxyPort());
+      rows = new QuickSuite(stack, scale, only).run();
+      String dlp =
+          String.format(
+              "During the run the proxy counted %d findings, %d restored tokens and %d errors"
+                  + " (its admin /metrics), and wrote its audit records to Kafka.",
+              stack.proxyCounter("proxy_findings_total"),
+              stack.proxyCounter("proxy_restores_total"),
+              stack.proxyCounter("proxy_errors_total"));
+      System.out.println("bench: " + dlp);
+      note = note.isEmpty() ? dlp : note + " " + dlp;
+    }
+    Report report =
+        new Report(rows, Machine.describe(started) + (note.isEmpty() ? "" : "\n\n" + note));
+    String notes =
+        "Latency: open-loop runs count from each request's scheduled start (no coordinated"
+            + " omission); closed-loop runs from each send. For streams, latency is the whole"
+            + " stream and first byte is the first event (time to first token). CPU: 100 % = one"
+            + " core, over the run's wall time. All processes, the load generator included,"
+            + " share the machine's cores.\n";
+    String command = "bench/run-quick.sh";
+    if (profile) {
+      notes +=
+          "\n## Where the proxy's time goes\n\nThis run recorded the proxy with JFR, which"
+              + " costs a few per cent; measure without --profile for the figures.\n\n"
+              + Profile.read(recording).markdown();
+      command += " --profile";
+    }
+    String markdown = report.markdown("Bench report: quick suite", command, notes);
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    Files.writeString(out, markdown);
+    System.out.println();
+    System.out.println(report.targets());
+    System.out.println(report.table());
+    System.out.println(report.ratios());
+    System.out.println("bench: report written to " + out);
+    if (!keepWork) {
+      deleteTree(work);
+    }
+    return 0;
+  }
+
+  private static String value(String[] args, int i) {
+    if (i >= args.length) {
+      System.err.println("missing value for " + args[i - 1] + "\n" + USAGE);
+      System.exit(2);
+    }
+    return args[i];
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}

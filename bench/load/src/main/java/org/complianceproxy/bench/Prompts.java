@@ -1,0 +1,133 @@
+package org.complianceproxy.bench;
+
+import java.util.Random;
+
+/**
+ * Chat request bodies of the scenarios: filler prose with synthetic personal data (Luhn-valid card
+ * numbers, SSNs, e-mail addresses, phone numbers, IBANs) sprinkled in. Seeded, so every run sends
+ * the same bytes. The text needs no JSON escaping.
+ */
+final class Prompts {
+  private static final String[] WORDS = {
+    "the",
+    "invoice",
+    "customer",
+    "please",
+    "summarise",
+    "account",
+    "payment",
+    "refund",
+    "order",
+    "delivery",
+    "address",
+    "contract",
+    "renewal",
+    "ticket",
+    "support",
+    "balance",
+    "statement",
+    "transfer",
+    "request",
+    "review",
+    "policy",
+    "claim",
+    "date",
+    "amount",
+    "status",
+    "update",
+  };
+  private static final String[] IBANS = {
+    "DE89 3704 0044 0532 0130 00",
+    "GB82 WEST 1234 5698 7654 32",
+    "FR14 2004 1010 0505 0001 3M02 606",
+  };
+
+  private final Random random;
+
+  Prompts(long seed) {
+    this.random = new Random(seed);
+  }
+
+  /**
+   * A user text of about {@code chars} characters with {@code piiItems} personal data items spread
+   * evenly through it.
+   */
+  String text(int chars, int piiItems) {
+    StringBuilder text = new StringBuilder(chars + 64);
+    int gap = piiItems == 0 ? Integer.MAX_VALUE : Math.max(1, chars / (piiItems + 1));
+    int nextPii = gap;
+    int written = 0;
+    while (text.length() < chars) {
+      if (written < piiItems && text.length() >= nextPii) {
+        text.append(pii(written)).append(' ');
+        written++;
+        nextPii += gap;
+      } else {
+        text.append(WORDS[random.nextInt(WORDS.length)]).append(' ');
+      }
+    }
+    return text.toString().trim();
+  }
+
+  /** {@code {"model":...,"messages":[system, user]}} with the given user text. */
+  static String chat(String model, String userText, boolean stream) {
+    return "{\"model\":\""
+        + model
+        + "\",\"stream\":"
+        + stream
+        + ",\"messages\":[{\"role\":\"system\",\"content\":\"You are a helpful assistant.\"},"
+        + "{\"role\":\"user\",\"content\":\""
+        + userText
+        + "\"}]}";
+  }
+
+  private String pii(int index) {
+    switch (index % 5) {
+      case 0:
+        return card();
+      case 1:
+        return "ssn "
+            + (100 + random.nextInt(500))
+            + "-"
+            + (10 + random.nextInt(89))
+            + "-"
+            + (1000 + random.nextInt(8999));
+      case 2:
+        return "user" + random.nextInt(100_000) + ".name@example.com";
+      case 3:
+        return "+44 20 7946 0" + (100 + random.nextInt(900));
+      default:
+        return IBANS[random.nextInt(IBANS.length)];
+    }
+  }
+
+  /** A Luhn-valid 16-digit Visa-style number, grouped by four. */
+  private String card() {
+    int[] digits = new int[16];
+    digits[0] = 4;
+    for (int i = 1; i < 15; i++) {
+      digits[i] = random.nextInt(10);
+    }
+    int sum = 0;
+    for (int i = 0; i < 15; i++) {
+      // From the right, the check digit is position 0; positions 1, 3, ... are doubled.
+      int d = digits[14 - i];
+      if (i % 2 == 0) {
+        d *= 2;
+        if (d > 9) {
+          d -= 9;
+        }
+      }
+      sum += d;
+    }
+    digits[15] = (10 - sum % 10) % 10;
+    StringBuilder card = new StringBuilder(19);
+    for (int i = 0; i < 16; i++) {
+      if (i > 0 && i % 4 == 0) {
+        card.append(' ');
+      }
+      card.append(digits[i]);
+    }
+    return card.toString();
+  }
+}

@@ -1,0 +1,22 @@
+package org.complianceproxy.bench;
+
+/**
+ * One line of the report: one scenario's load through one path.
+ *
+ * @param scenario the scenario's name
+ * @param load how it was driven, e.g. {@code open 1000/s} or {@code closed 32 conns}
+ * @param via {@code direct}, {@code nginx} or {@code proxy}
+ * @param frontCpuPercent CPU used by nginx or the proxy during the run (100 = one core); NaN direct
+ * @param standInCpuPercent CPU used by the stand-in during the run
+ * @param heapMiB the proxy's used Java heap after the run; NaN for the others
+ * @param rssMiB resident memory of nginx or the proxy after the run; NaN direct
+ */
+record Row(
+    String scenario,
+    String load,
+    String via,
+    RunResult result,
+    double frontCpuPercent,
+    double standInCpuPercent,
+    double heapMiB,
+    double rssMiB) {}
