@@ -1,5 +1,8 @@
 package org.complianceproxy.proxy.bedrock;
 
+import static org.complianceproxy.proxy.sanitize.TextFields.invalid;
+import static org.complianceproxy.proxy.sanitize.TextFields.string;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import org.complianceproxy.proxy.error.ProxyError;
 import org.complianceproxy.proxy.error.ProxyException;
+import org.complianceproxy.proxy.sanitize.TextRewriter;
 
 /**
  * Every text-bearing field of a Bedrock request, in document order, each handed to a rewriter and
@@ -28,15 +32,9 @@ import org.complianceproxy.proxy.error.ProxyException;
  */
 final class BedrockTextFields {
 
-  /** Rewrites one field; returns {@code text} itself when nothing changes. */
-  @FunctionalInterface
-  interface Rewriter {
-    String rewrite(String pointer, String text);
-  }
-
   private BedrockTextFields() {}
 
-  static void converse(ObjectNode request, Rewriter rewriter) {
+  static void converse(ObjectNode request, TextRewriter rewriter) {
     JsonNode system = request.get("system");
     if (system != null && !system.isNull()) {
       ArrayNode blocks = array(system, "/system");
@@ -56,7 +54,7 @@ final class BedrockTextFields {
     }
   }
 
-  private static void converseBlock(ObjectNode block, String pointer, Rewriter rewriter) {
+  private static void converseBlock(ObjectNode block, String pointer, TextRewriter rewriter) {
     string(block, "text", pointer + "/text", rewriter);
     if (block.get("toolUse") instanceof ObjectNode toolUse) {
       leaves(toolUse, "input", pointer + "/toolUse/input", rewriter);
@@ -104,7 +102,7 @@ final class BedrockTextFields {
           "thinking",
           "metadata");
 
-  static void anthropic(ObjectNode request, Rewriter rewriter) {
+  static void anthropic(ObjectNode request, TextRewriter rewriter) {
     for (Iterator<String> names = request.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!ANTHROPIC_FIELDS.contains(name)) {
@@ -123,7 +121,7 @@ final class BedrockTextFields {
   }
 
   private static void anthropicContent(
-      ObjectNode parent, String field, String pointer, Rewriter rewriter) {
+      ObjectNode parent, String field, String pointer, TextRewriter rewriter) {
     JsonNode content = parent.get(field);
     if (content == null || content.isNull()) {
       return;
@@ -154,7 +152,8 @@ final class BedrockTextFields {
   }
 
   /** Every string inside {@code parent.field}, whatever its JSON shape. */
-  private static void leaves(ObjectNode parent, String field, String pointer, Rewriter rewriter) {
+  private static void leaves(
+      ObjectNode parent, String field, String pointer, TextRewriter rewriter) {
     JsonNode value = parent.get(field);
     if (value == null || value.isNull()) {
       return;
@@ -192,20 +191,6 @@ final class BedrockTextFields {
     return name.replace("~", "~0").replace("/", "~1");
   }
 
-  private static void string(ObjectNode parent, String field, String pointer, Rewriter rewriter) {
-    JsonNode value = parent.get(field);
-    if (value == null || value.isNull()) {
-      return;
-    }
-    if (!value.isTextual()) {
-      throw invalid(pointer, "expected a string");
-    }
-    String rewritten = rewriter.rewrite(pointer, value.textValue());
-    if (rewritten != value.textValue()) {
-      parent.put(field, rewritten);
-    }
-  }
-
   private static ObjectNode object(JsonNode node, String pointer) {
     if (!(node instanceof ObjectNode object)) {
       throw invalid(pointer, "expected an object");
@@ -218,9 +203,5 @@ final class BedrockTextFields {
       throw invalid(pointer, "expected an array");
     }
     return array;
-  }
-
-  private static ProxyException invalid(String pointer, String expected) {
-    return new ProxyException(ProxyError.INVALID_REQUEST, pointer + ": " + expected);
   }
 }

@@ -7,17 +7,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import org.complianceproxy.dlp.Finding;
 import org.complianceproxy.dlp.Scanner;
 import org.complianceproxy.proxy.error.ProxyError;
 import org.complianceproxy.proxy.error.ProxyException;
+import org.complianceproxy.proxy.sanitize.RequestSanitization;
 import org.complianceproxy.proxy.token.TokenMinter;
 import org.complianceproxy.proxy.vault.Vault;
-import org.complianceproxy.proxy.vault.VaultEntry;
 
 /**
  * The way in for an OpenAI chat request: parse it once, scan every text-bearing field (see {@link
@@ -69,18 +67,8 @@ public final class ChatRequestSanitizer {
     requireNonNull(tenant, "tenant");
     requireNonNull(requestId, "requestId");
     requireNonNull(body, "body");
-    // the tenant's keys may need a KMS call: wait for it without blocking, then go on at once
-    CompletableFuture<Void> keysReady = minter.prepare(tenant);
-    if (keysReady.isDone() && !keysReady.isCompletedExceptionally()) {
-      return sanitizeWithKeys(tenant, requestId, body);
-    }
-    return keysReady
-        .handle(
-            (ignored, error) ->
-                error != null
-                    ? CompletableFuture.<SanitizedChat>failedFuture(vaultFailure(error))
-                    : sanitizeWithKeys(tenant, requestId, body))
-        .thenCompose(result -> result);
+    return RequestSanitization.withTenantKeys(
+        minter, tenant, () -> sanitizeWithKeys(tenant, requestId, body));
   }
 
   private CompletableFuture<SanitizedChat> sanitizeWithKeys(
@@ -91,10 +79,9 @@ public final class ChatRequestSanitizer {
     } catch (ProxyException e) {
       return CompletableFuture.failedFuture(e);
     } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(
-          new ProxyException(ProxyError.SANITIZER_FAILED, "sanitizing failed", Scrubbed.of(e)));
+      return CompletableFuture.failedFuture(RequestSanitization.sanitizerFailure(e));
     }
-    return settleWithVault(tenant, rewritten);
+    return settleWithVault(rewritten);
   }
 
   /** The request after the CPU-only part: parsed, scanned, rewritten and serialized. */
@@ -115,45 +102,18 @@ public final class ChatRequestSanitizer {
    * Stores the minted tokens and resolves the pasted ones, both at once; the chat may go upstream
    * only when both succeeded.
    */
-  private CompletableFuture<SanitizedChat> settleWithVault(String tenant, Rewritten rewritten) {
-    List<VaultEntry> minted = rewritten.sanitization().mintedEntries();
-    List<String> pasted = rewritten.sanitization().pastedTokens();
-    CompletableFuture<Void> stored;
-    CompletableFuture<Map<String, String>> resolved;
-    try {
-      stored =
-          minted.isEmpty() ? CompletableFuture.completedFuture(null) : vault.putAll(tenant, minted);
-      resolved =
-          pasted.isEmpty()
-              ? CompletableFuture.completedFuture(Map.of())
-              : vault.getAll(tenant, pasted);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(vaultFailure(e));
-    }
-    CompletableFuture<SanitizedChat> result = new CompletableFuture<>();
-    stored
-        .thenCombine(resolved, (ignored, found) -> found)
-        .whenComplete(
-            (found, error) -> {
-              if (error != null) {
-                result.completeExceptionally(vaultFailure(error));
-                return;
-              }
-              try {
-                result.complete(
-                    new SanitizedChat(
-                        rewritten.upstreamBody(),
-                        rewritten.model(),
-                        rewritten.stream(),
-                        rewritten.sanitization().restoreTable(found),
-                        rewritten.sanitization().findings()));
-              } catch (RuntimeException e) {
-                result.completeExceptionally(
-                    new ProxyException(
-                        ProxyError.SANITIZER_FAILED, "sanitizing failed", Scrubbed.of(e)));
-              }
-            });
-    return result;
+  private CompletableFuture<SanitizedChat> settleWithVault(Rewritten rewritten) {
+    return rewritten
+        .sanitization()
+        .settle(
+            vault,
+            restoreTable ->
+                new SanitizedChat(
+                    rewritten.upstreamBody(),
+                    rewritten.model(),
+                    rewritten.stream(),
+                    restoreTable,
+                    rewritten.sanitization().findings()));
   }
 
   private static ObjectNode parseRequest(byte[] body) {
@@ -181,16 +141,5 @@ public final class ChatRequestSanitizer {
       throw new ProxyException(ProxyError.INVALID_REQUEST, "stream: expected true or false");
     }
     return stream.booleanValue();
-  }
-
-  // the vault's own verdicts (collision, unavailable) stand; anything else means it could not
-  // answer
-  private static ProxyException vaultFailure(Throwable error) {
-    Throwable cause =
-        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    if (cause instanceof ProxyException proxyException) {
-      return proxyException;
-    }
-    return new ProxyException(ProxyError.VAULT_UNAVAILABLE, "vault failed", Scrubbed.of(cause));
   }
 }

@@ -1,10 +1,13 @@
 package org.complianceproxy.proxy.chat;
 
+import static org.complianceproxy.proxy.sanitize.TextFields.invalid;
+import static org.complianceproxy.proxy.sanitize.TextFields.replace;
+import static org.complianceproxy.proxy.sanitize.TextFields.string;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.complianceproxy.proxy.error.ProxyError;
-import org.complianceproxy.proxy.error.ProxyException;
+import org.complianceproxy.proxy.sanitize.TextRewriter;
 
 /**
  * Every text-bearing field of an OpenAI chat request, in document order, each handed to a rewriter
@@ -27,16 +30,10 @@ import org.complianceproxy.proxy.error.ProxyException;
  */
 final class ChatTextFields {
 
-  /** Rewrites one field; returns {@code text} itself when nothing changes. */
-  @FunctionalInterface
-  interface Rewriter {
-    String rewrite(String pointer, String text);
-  }
-
   private ChatTextFields() {}
 
   /** Visits the fields of {@code request}, whose {@code messages} is a non-empty array. */
-  static void rewrite(ObjectNode request, Rewriter rewriter) {
+  static void rewrite(ObjectNode request, TextRewriter rewriter) {
     ArrayNode messages = (ArrayNode) request.get("messages");
     for (int i = 0; i < messages.size(); i++) {
       String pointer = "/messages/" + i;
@@ -66,7 +63,8 @@ final class ChatTextFields {
     }
   }
 
-  private static void content(ObjectNode parent, String field, String pointer, Rewriter rewriter) {
+  private static void content(
+      ObjectNode parent, String field, String pointer, TextRewriter rewriter) {
     JsonNode content = parent.get(field);
     if (content == null || content.isNull()) {
       return;
@@ -92,7 +90,7 @@ final class ChatTextFields {
       String objectField,
       String stringField,
       String pointer,
-      Rewriter rewriter) {
+      TextRewriter rewriter) {
     JsonNode object = parent.get(objectField);
     if (object == null || object.isNull()) {
       return;
@@ -101,28 +99,5 @@ final class ChatTextFields {
       throw invalid(pointer + "/" + objectField, "expected an object");
     }
     string(fields, stringField, pointer + "/" + objectField + "/" + stringField, rewriter);
-  }
-
-  private static void string(ObjectNode parent, String field, String pointer, Rewriter rewriter) {
-    JsonNode value = parent.get(field);
-    if (value == null || value.isNull()) {
-      return;
-    }
-    if (!value.isTextual()) {
-      throw invalid(pointer, "expected a string");
-    }
-    replace(parent, field, value.textValue(), pointer, rewriter);
-  }
-
-  private static void replace(
-      ObjectNode parent, String field, String text, String pointer, Rewriter rewriter) {
-    String rewritten = rewriter.rewrite(pointer, text);
-    if (rewritten != text) {
-      parent.put(field, rewritten);
-    }
-  }
-
-  private static ProxyException invalid(String pointer, String expected) {
-    return new ProxyException(ProxyError.INVALID_REQUEST, pointer + ": " + expected);
   }
 }

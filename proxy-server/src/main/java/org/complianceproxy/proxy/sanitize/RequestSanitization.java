@@ -1,11 +1,14 @@
-package org.complianceproxy.proxy.chat;
+package org.complianceproxy.proxy.sanitize;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.complianceproxy.dlp.Action;
 import org.complianceproxy.dlp.EntityType;
 import org.complianceproxy.dlp.Finding;
@@ -16,14 +19,25 @@ import org.complianceproxy.proxy.error.ProxyException;
 import org.complianceproxy.proxy.token.RestoreTable;
 import org.complianceproxy.proxy.token.TokenGrammar;
 import org.complianceproxy.proxy.token.TokenMinter;
+import org.complianceproxy.proxy.vault.Vault;
 import org.complianceproxy.proxy.vault.VaultEntry;
 
 /**
- * The state of sanitizing one request: rewrites each text field as the rules say and collects what
- * the vault and the audit need. Used by one thread at a time, first while the request is walked,
- * then by the completion that adds what the vault resolved.
+ * The state of sanitizing one request, whatever its front door: rewrites each text field as the
+ * rules say (scan, apply each finding's action, mint tokens), collects what the vault and the audit
+ * need, then {@linkplain #settle settles} with the vault. Used by one thread at a time, first while
+ * the request is walked, then by the completion that adds what the vault resolved.
+ *
+ * <p>Failures are {@link ProxyException}s whose messages never quote the request:
+ *
+ * <ul>
+ *   <li>{@code BLOCKED_BY_POLICY}: a finding whose rule blocks, named by entity type;
+ *   <li>{@code SANITIZER_FAILED}: the scanner failed or returned overlapping or out-of-range
+ *       findings, or a token collided;
+ *   <li>{@code VAULT_UNAVAILABLE}: the vault could not store or read (see {@link #vaultFailure}).
+ * </ul>
  */
-final class RequestSanitization implements ChatTextFields.Rewriter {
+public final class RequestSanitization implements TextRewriter {
 
   // whose keys and vault entries apply
   private final String tenant;
@@ -46,7 +60,7 @@ final class RequestSanitization implements ChatTextFields.Rewriter {
   // what the response may restore
   private final RestoreTable.Builder restore = RestoreTable.builder();
 
-  RequestSanitization(
+  public RequestSanitization(
       String tenant,
       String requestId,
       Instant timestamp,
@@ -161,17 +175,18 @@ final class RequestSanitization implements ChatTextFields.Rewriter {
     return false;
   }
 
-  List<FindingRecord> findings() {
+  /** One audit record per finding, in document order. */
+  public List<FindingRecord> findings() {
     return findings;
   }
 
   /** Entries the vault must hold before the request may go upstream. */
-  List<VaultEntry> mintedEntries() {
+  public List<VaultEntry> mintedEntries() {
     return new ArrayList<>(minted.values());
   }
 
   /** Token-shaped text of the prompt that this request did not mint itself. */
-  List<String> pastedTokens() {
+  public List<String> pastedTokens() {
     List<String> tokens = new ArrayList<>(pasted.size());
     for (String token : pasted.keySet()) {
       if (!minted.containsKey(token)) {
@@ -182,7 +197,7 @@ final class RequestSanitization implements ChatTextFields.Rewriter {
   }
 
   /** The restore table, with the pasted tokens that the vault resolved for this tenant. */
-  RestoreTable restoreTable(Map<String, String> resolved) {
+  public RestoreTable restoreTable(Map<String, String> resolved) {
     for (Map.Entry<String, String> entry : resolved.entrySet()) {
       EntityType type = pasted.get(entry.getKey());
       if (type != null) {
@@ -190,5 +205,84 @@ final class RequestSanitization implements ChatTextFields.Rewriter {
       }
     }
     return restore.build();
+  }
+
+  /**
+   * Stores the minted tokens and resolves the pasted ones in {@code vault}, both at once; only when
+   * both succeeded does the result complete, with {@code finish} applied to the restore table. It
+   * fails with {@link #vaultFailure} when the vault failed, and with {@code SANITIZER_FAILED} when
+   * building the restore table or {@code finish} threw.
+   */
+  public <T> CompletableFuture<T> settle(Vault vault, Function<RestoreTable, T> finish) {
+    List<VaultEntry> mintedEntries = mintedEntries();
+    List<String> pastedTokens = pastedTokens();
+    CompletableFuture<Void> stored;
+    CompletableFuture<Map<String, String>> resolved;
+    try {
+      stored =
+          mintedEntries.isEmpty()
+              ? CompletableFuture.completedFuture(null)
+              : vault.putAll(tenant, mintedEntries);
+      resolved =
+          pastedTokens.isEmpty()
+              ? CompletableFuture.completedFuture(Map.of())
+              : vault.getAll(tenant, pastedTokens);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(vaultFailure(e));
+    }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    stored
+        .thenCombine(resolved, (ignored, found) -> found)
+        .whenComplete(
+            (found, error) -> {
+              if (error != null) {
+                result.completeExceptionally(vaultFailure(error));
+                return;
+              }
+              try {
+                result.complete(finish.apply(restoreTable(found)));
+              } catch (RuntimeException e) {
+                result.completeExceptionally(sanitizerFailure(e));
+              }
+            });
+    return result;
+  }
+
+  /**
+   * A failure of the vault (or of the key source it depends on): the vault's own verdicts
+   * (collision, unavailable) stand; anything else means it could not answer, {@code
+   * VAULT_UNAVAILABLE}.
+   */
+  /**
+   * Runs {@code work} once the tenant's keys are loaded. With KMS a tenant's first request needs a
+   * data key; that call runs off the event loop, and a failure refuses the request ({@code
+   * VAULT_UNAVAILABLE}) instead of minting without keys. When the keys are cached, {@code work}
+   * runs at once on the calling thread.
+   */
+  public static <T> CompletableFuture<T> withTenantKeys(
+      TokenMinter minter, String tenant, Supplier<CompletableFuture<T>> work) {
+    CompletableFuture<Void> keysReady = minter.prepare(tenant);
+    if (keysReady.isDone() && !keysReady.isCompletedExceptionally()) {
+      return work.get();
+    }
+    return keysReady
+        .handle(
+            (ignored, error) ->
+                error != null ? CompletableFuture.<T>failedFuture(vaultFailure(error)) : work.get())
+        .thenCompose(result -> result);
+  }
+
+  public static ProxyException vaultFailure(Throwable error) {
+    Throwable cause =
+        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof ProxyException proxyException) {
+      return proxyException;
+    }
+    return new ProxyException(ProxyError.VAULT_UNAVAILABLE, "vault failed", Scrubbed.of(cause));
+  }
+
+  /** An unexpected failure while sanitizing: {@code SANITIZER_FAILED}, its message scrubbed. */
+  public static ProxyException sanitizerFailure(RuntimeException error) {
+    return new ProxyException(ProxyError.SANITIZER_FAILED, "sanitizing failed", Scrubbed.of(error));
   }
 }

@@ -1,10 +1,10 @@
-package org.complianceproxy.proxy.chat;
+package org.complianceproxy.proxy.sanitize;
 
 /**
  * A stand-in cause that keeps where a failure happened but not what it said: messages of exceptions
  * thrown while handling request text may quote that text, and causes end up in logs.
  */
-final class Scrubbed extends RuntimeException {
+public final class Scrubbed extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
@@ -13,7 +13,7 @@ final class Scrubbed extends RuntimeException {
     setStackTrace(original.getStackTrace());
   }
 
-  static Scrubbed of(Throwable original) {
+  public static Scrubbed of(Throwable original) {
     return new Scrubbed(original);
   }
 }
