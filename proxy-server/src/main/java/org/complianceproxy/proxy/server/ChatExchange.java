@@ -4,46 +4,30 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.complianceproxy.proxy.audit.FindingRecord;
-import org.complianceproxy.proxy.audit.RequestSummary;
-import org.complianceproxy.proxy.audit.RestoreRecord;
 import org.complianceproxy.proxy.chat.ChatCompletionRestorer;
 import org.complianceproxy.proxy.chat.ChatStreamRestorer;
 import org.complianceproxy.proxy.chat.SanitizedChat;
 import org.complianceproxy.proxy.error.ProxyError;
 import org.complianceproxy.proxy.error.ProxyException;
-import org.complianceproxy.proxy.restore.RestoreListener;
 import org.complianceproxy.proxy.sse.SseDecoder;
 import org.complianceproxy.proxy.sse.SseEventTooLargeException;
-import org.complianceproxy.proxy.token.TokenLookup.Restoration;
 import org.complianceproxy.proxy.upstream.OpenAiUpstream;
 import org.complianceproxy.proxy.upstream.UpstreamListener;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One OpenAI chat completions request, from the aggregated client request to the last byte of the
@@ -52,36 +36,20 @@ import org.slf4j.LoggerFactory;
  * event loop; the only other thread involved completes the sanitizer's future, and its result is
  * handed back to the loop.
  *
+ * <p>What every exchange shares (client writes, restore audit, the closing summary) is in {@link
+ * ExchangeLifecycle}; this class keeps the OpenAI upstream: the pooled connection, its response
+ * timeout, the retry on a stale connection and backpressure by its {@code AUTO_READ}.
+ *
  * <p>Buffers: the client request is released by {@link FrontDoorHandler} after {@link #start}
  * copied the body; every upstream message is released in {@link #onUpstreamMessage}; every buffer
  * written to the client is released by the pipeline.
  */
-final class ChatExchange implements Exchange, UpstreamListener, RestoreListener {
-
-  private static final Logger log = LoggerFactory.getLogger(ChatExchange.class);
-
-  /**
-   * Where the exchange stands; every step checks it, so late callbacks after the end do nothing.
-   */
-  private enum Phase {
-    SANITIZING,
-    WAITING_FOR_UPSTREAM,
-    STREAMING,
-    BUFFERING,
-    PASSING_UPSTREAM_ERROR,
-    DISCARDING,
-    DONE
-  }
+final class ChatExchange extends AbstractExchange implements UpstreamListener {
 
   private final ChannelHandlerContext ctx;
   private final Services services;
   private final FrontDoorHandler door;
-  private final boolean keepAlive;
-  private final String requestId = RequestIds.next();
-  private final long startNanos = System.nanoTime();
 
-  private Phase phase = Phase.SANITIZING;
-  private String tenant;
   private SanitizedChat sanitized;
   private Channel upstream;
   private boolean upstreamReused;
@@ -92,74 +60,66 @@ final class ChatExchange implements Exchange, UpstreamListener, RestoreListener 
   private ByteArrayOutputStream buffered;
   private SseDecoder sseDecoder;
   private ChatStreamRestorer streamRestorer;
-  private long firstByteNanos = -1;
-  private int restores;
-  private RequestSummary.Usage usage;
 
   ChatExchange(
       ChannelHandlerContext ctx, Services services, FrontDoorHandler door, boolean keepAlive) {
+    super(
+        ctx,
+        services,
+        door,
+        keepAlive,
+        RequestIds.next(),
+        System.nanoTime(),
+        Phase.SANITIZING,
+        ErrorResponses.Format.OPENAI);
     this.ctx = ctx;
     this.services = services;
     this.door = door;
-    this.keepAlive = keepAlive;
   }
 
   /** Authenticates and starts sanitizing; the request stays owned by the caller. */
   void start(FullHttpRequest request) {
     services.metrics().requestStarted();
     try {
-      tenant =
+      life.tenant(
           services
               .authenticator()
-              .authenticate(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+              .authenticate(request.headers().get(HttpHeaderNames.AUTHORIZATION)));
+      life.requireAudit();
     } catch (ProxyException e) {
       fail(e);
-      return;
-    }
-    if (services.config().audit().strict() && !services.audit().healthy()) {
-      fail(
-          new ProxyException(
-              ProxyError.AUDIT_UNAVAILABLE,
-              "The audit trail cannot be written right now, so the request was refused."));
       return;
     }
     byte[] body = ByteBufUtil.getBytes(request.content());
     CompletableFuture<SanitizedChat> sanitizing;
     try {
-      sanitizing = services.sanitizer().sanitize(tenant, requestId, body);
+      sanitizing = services.sanitizer().sanitize(life.tenant(), life.requestId(), body);
     } catch (RuntimeException e) {
       sanitizing = CompletableFuture.failedFuture(e);
     }
-    sanitizing.whenComplete(
-        (result, error) -> {
-          if (ctx.executor().inEventLoop()) {
-            sanitized(result, error);
-          } else {
-            ctx.executor().execute(() -> sanitized(result, error));
-          }
-        });
+    sanitizing.whenComplete((result, error) -> life.onLoop(() -> sanitized(result, error)));
   }
 
   private void sanitized(SanitizedChat result, Throwable error) {
-    if (phase != Phase.SANITIZING) {
-      return;
-    }
-    if (error != null) {
-      fail(asProxyException(error));
+    if (!sanitizingSucceeded(error)) {
       return;
     }
     sanitized = result;
-    for (FindingRecord finding : result.findings()) {
-      services.audit().emit(finding);
-      services.metrics().finding(finding.entityType(), finding.action());
-    }
+    life.auditFindings(result.findings());
     if (services.bedrock() != null && services.bedrock().routes().toBedrock(result.model())) {
       // Routed to Bedrock: the sanitized chat and the request's identity move to that exchange.
       phase = Phase.DONE;
       door.handOver(
           this,
           new BedrockChatExchange(
-              ctx, services, door, keepAlive, requestId, startNanos, tenant, result));
+              ctx,
+              services,
+              door,
+              life.keepAlive(),
+              life.requestId(),
+              life.startNanos(),
+              life.tenant(),
+              result));
       return;
     }
     phase = Phase.WAITING_FOR_UPSTREAM;
@@ -198,7 +158,7 @@ final class ChatExchange implements Exchange, UpstreamListener, RestoreListener 
                 .chatRequest(
                     Unpooled.wrappedBuffer(sanitized.upstreamBody()),
                     sanitized.stream(),
-                    requestId))
+                    life.requestId()))
         .addListener(
             f -> {
               if (!f.isSuccess() && upstream == channel) {
@@ -228,26 +188,23 @@ final class ChatExchange implements Exchange, UpstreamListener, RestoreListener 
   @Override
   public void onUpstreamMessage(HttpObject msg) {
     try {
-      if (phase == Phase.DONE) {
-        return;
+      if (phase != Phase.DONE) {
+        answerStep("restoring", () -> upstreamMessage(msg));
       }
-      if (msg instanceof HttpResponse head) {
-        upstreamHead(head);
-      }
-      if (msg instanceof HttpContent content && phase != Phase.DONE) {
-        upstreamContent(content);
-        if (msg instanceof LastHttpContent && phase != Phase.DONE) {
-          upstreamComplete();
-        }
-      }
-    } catch (ProxyException e) {
-      failAnywhere(e);
-    } catch (RuntimeException e) {
-      log.warn("request {}: restoring the answer failed: {}", requestId, e.getClass().getName());
-      failAnywhere(
-          new ProxyException(ProxyError.INTERNAL, "The answer could not be processed safely."));
     } finally {
       ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void upstreamMessage(HttpObject msg) {
+    if (msg instanceof HttpResponse head) {
+      upstreamHead(head);
+    }
+    if (msg instanceof HttpContent content && phase != Phase.DONE) {
+      upstreamContent(content);
+      if (msg instanceof LastHttpContent && phase != Phase.DONE) {
+        upstreamComplete();
+      }
     }
   }
 
@@ -269,17 +226,8 @@ final class ChatExchange implements Exchange, UpstreamListener, RestoreListener 
       if (contentType.startsWith("text/event-stream")) {
         phase = Phase.STREAMING;
         sseDecoder = new SseDecoder();
-        streamRestorer = new ChatStreamRestorer(sanitized.restoreTable(), this);
-        HttpResponse response =
-            new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-        response
-            .headers()
-            .set(HttpHeaderNames.CONTENT_TYPE, contentType)
-            .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED)
-            .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
-            .set(RequestIds.HEADER, requestId);
-        HttpUtil.setKeepAlive(response, keepAlive);
-        ctx.write(response);
+        streamRestorer = new ChatStreamRestorer(sanitized.restoreTable(), life);
+        life.writeHead(life.eventStreamHead(contentType));
       } else {
         phase = Phase.BUFFERING;
         buffered = new ByteArrayOutputStream();
@@ -312,15 +260,7 @@ final class ChatExchange implements Exchange, UpstreamListener, RestoreListener 
         writeToClient(out.toByteArray());
       }
       case BUFFERING, PASSING_UPSTREAM_ERROR -> {
-        if (buffered.size() + (long) buf.readableBytes()
-            > services.config().limits().maxResponseBytes()) {
-          throw new ProxyException(
-              ProxyError.UPSTREAM_BAD_RESPONSE,
-              "The upstream answer exceeds the limit of "
-                  + services.config().limits().maxResponseBytes()
-                  + " bytes.");
-        }
-        buffered.writeBytes(ByteBufUtil.getBytes(buf));
+        life.appendBuffered(buffered, ByteBufUtil.getBytes(buf));
       }
       default -> {
         // DISCARDING: a 5xx body is not shown to clients; it may describe upstream internals.
@@ -337,17 +277,17 @@ final class ChatExchange implements Exchange, UpstreamListener, RestoreListener 
         // An event without its closing blank line is passed on as it came; restorers flushed first.
         out.writeBytes(incomplete);
         writeToClient(out.toByteArray());
-        usage = streamRestorer.usage();
+        life.usage(streamRestorer.usage());
         releaseUpstream(upstreamKeepAlive);
-        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        life.writeEnd();
         done(HttpResponseStatus.OK.code(), "ok");
       }
       case BUFFERING -> {
         byte[] body = buffered.toByteArray();
         ChatCompletionRestorer restorer =
-            new ChatCompletionRestorer(sanitized.restoreTable(), this);
+            new ChatCompletionRestorer(sanitized.restoreTable(), life);
         byte[] restored = restorer.restore(body);
-        usage = restorer.usage();
+        life.usage(restorer.usage());
         releaseUpstream(upstreamKeepAlive);
         int status = upstreamHead.status().code();
         respond(
@@ -417,32 +357,6 @@ final class ChatExchange implements Exchange, UpstreamListener, RestoreListener 
             "The upstream model service closed the connection mid-answer."));
   }
 
-  @Override
-  public void restored(String token, Restoration restoration, String field) {
-    restores++;
-    services.metrics().restore(restoration.type().name());
-    services
-        .audit()
-        .emit(
-            new RestoreRecord(
-                requestId,
-                tenant,
-                Instant.now(),
-                restoration.type().name(),
-                token,
-                restoration.source(),
-                field));
-  }
-
-  @Override
-  public void clientClosed() {
-    if (phase == Phase.DONE) {
-      return;
-    }
-    releaseUpstream(false);
-    done(499, "client_closed");
-  }
-
   /** Resumes reading the upstream (backpressure, see writeToClient). */
   @Override
   public void clientWritable() {
@@ -451,68 +365,27 @@ final class ChatExchange implements Exchange, UpstreamListener, RestoreListener 
     }
   }
 
+  /** Writes a chunk; stops reading the upstream while the client cannot take more. */
   private void writeToClient(byte[] bytes) {
     if (bytes.length == 0) {
       return;
     }
-    if (firstByteNanos < 0) {
-      firstByteNanos = System.nanoTime();
-    }
-    ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)));
+    life.writeContent(bytes);
     if (!ctx.channel().isWritable() && upstream != null) {
       upstream.config().setAutoRead(false);
     }
   }
 
   private void respond(int status, String contentType, byte[] body) {
-    FullHttpResponse response =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(body));
-    response
-        .headers()
-        .set(HttpHeaderNames.CONTENT_TYPE, contentType)
-        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
-        .set(RequestIds.HEADER, requestId);
-    HttpUtil.setKeepAlive(response, keepAlive);
-    firstByteNanos = System.nanoTime();
-    ctx.writeAndFlush(response);
+    FullHttpResponse response = ExchangeLifecycle.fullResponse(status, contentType, body);
+    response.headers().set(RequestIds.HEADER, life.requestId());
+    life.respond(response);
   }
 
-  /** Fails the exchange whether or not the client has already received the response head. */
-  private void failAnywhere(ProxyException e) {
-    if (phase == Phase.DONE) {
-      return;
-    }
-    if (phase == Phase.STREAMING) {
-      releaseUpstream(false);
-      // The status line is gone; an error event in OpenAI's shape tells SDKs what happened, and the
-      // chunked response still ends cleanly so the connection stays usable.
-      String event =
-          "data: "
-              + new String(
-                  ErrorResponses.openAiJson(e.error(), e.getMessage()), StandardCharsets.UTF_8)
-              + "\n\n";
-      writeToClient(event.getBytes(StandardCharsets.UTF_8));
-      ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-      done(HttpResponseStatus.OK.code(), e.error().code());
-      return;
-    }
-    fail(e);
-  }
-
-  /** Fails before any response byte was sent: an error response in the front door's format. */
-  private void fail(ProxyException e) {
-    if (phase == Phase.DONE) {
-      return;
-    }
+  /** Releases the upstream connection as broken: it will not be read again. */
+  @Override
+  void stopUpstream() {
     releaseUpstream(false);
-    if (ctx.channel().isActive()) {
-      FullHttpResponse response = ErrorResponses.openAi(e.error(), e.getMessage(), requestId);
-      HttpUtil.setKeepAlive(response, keepAlive);
-      firstByteNanos = System.nanoTime();
-      ctx.writeAndFlush(response);
-    }
-    done(e.error().status(), e.error().code());
   }
 
   private void releaseUpstream(boolean reusable) {
@@ -532,48 +405,26 @@ final class ChatExchange implements Exchange, UpstreamListener, RestoreListener 
     }
   }
 
-  private void done(int status, String outcome) {
-    phase = Phase.DONE;
+  @Override
+  void done(int status, String outcome) {
     cancelResponseTimeout();
-    long now = System.nanoTime();
-    long latency = now - startNanos;
-    services
-        .audit()
-        .emit(
-            new RequestSummary(
-                requestId,
-                tenant,
-                Instant.now(),
-                FrontDoorHandler.CHAT_ROUTE,
-                sanitized == null ? null : "openai",
-                sanitized == null ? null : services.openAi().region(),
-                sanitized == null ? null : sanitized.model(),
-                sanitized != null && sanitized.stream(),
-                status,
-                outcome,
-                TimeUnit.NANOSECONDS.toMillis(latency),
-                firstByteNanos < 0
-                    ? -1
-                    : TimeUnit.NANOSECONDS.toMillis(firstByteNanos - startNanos),
-                sanitized == null ? 0 : sanitized.findings().size(),
-                restores,
-                usage));
-    services.metrics().requestEnded(FrontDoorHandler.CHAT_ROUTE, status, outcome, latency);
-    door.exchangeDone(this, keepAlive && ctx.channel().isActive());
+    super.done(status, outcome);
   }
 
-  private ProxyException asProxyException(Throwable error) {
-    Throwable cause = error;
-    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-        && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    if (cause instanceof ProxyException e) {
-      return e;
-    }
-    // Fail closed, and log only the exception's class: messages of parsers quote their input.
-    log.warn("request {}: sanitizing failed: {}", requestId, cause.getClass().getName());
-    return new ProxyException(
-        ProxyError.SANITIZER_FAILED, "The request could not be checked, so it was not forwarded.");
+  @Override
+  String route() {
+    return FrontDoorHandler.CHAT_ROUTE;
+  }
+
+  @Override
+  ExchangeLifecycle.Target target() {
+    return sanitized == null
+        ? new ExchangeLifecycle.Target(null, null, null, false, 0)
+        : new ExchangeLifecycle.Target(
+            "openai",
+            services.openAi().region(),
+            sanitized.model(),
+            sanitized.stream(),
+            sanitized.findings().size());
   }
 }

@@ -2,17 +2,13 @@ package org.complianceproxy.proxy.server;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import org.complianceproxy.proxy.bedrock.EventStreamFrames;
 import org.complianceproxy.proxy.error.ProxyError;
 
 /**
@@ -25,6 +21,40 @@ public final class ErrorResponses {
   private static final JsonFactory JSON = new JsonFactory();
 
   private ErrorResponses() {}
+
+  /** The error shapes of each front door. */
+  enum Format {
+    OPENAI {
+      @Override
+      FullHttpResponse response(ProxyError error, String message, String requestId) {
+        return openAi(error, message, requestId);
+      }
+
+      /** An {@code error} object in a data line, which OpenAI's SDKs raise. */
+      @Override
+      byte[] streamChunk(ProxyError error, String message) {
+        return openAiEvent(error, message);
+      }
+    },
+    BEDROCK {
+      @Override
+      FullHttpResponse response(ProxyError error, String message, String requestId) {
+        return bedrock(error, message, requestId);
+      }
+
+      /** An event-stream exception frame, which the AWS SDKs raise as the named exception. */
+      @Override
+      byte[] streamChunk(ProxyError error, String message) {
+        return EventStreamFrames.exception(bedrockErrorType(error), message);
+      }
+    };
+
+    /** A complete error response carrying the request id. */
+    abstract FullHttpResponse response(ProxyError error, String message, String requestId);
+
+    /** The error as one chunk of an answer whose head is already sent. */
+    abstract byte[] streamChunk(ProxyError error, String message);
+  }
 
   /** The error as a JSON body. */
   public static byte[] openAiJson(ProxyError error, String message) {
@@ -44,17 +74,22 @@ public final class ErrorResponses {
     return out.toByteArray();
   }
 
+  /**
+   * The error as one server-sent event, for a stream whose status line is already gone: OpenAI's
+   * SDKs read an {@code error} object in a data line.
+   */
+  static byte[] openAiEvent(ProxyError error, String message) {
+    String event =
+        "data: " + new String(openAiJson(error, message), StandardCharsets.UTF_8) + "\n\n";
+    return event.getBytes(StandardCharsets.UTF_8);
+  }
+
   /** A complete error response carrying the request id. */
   public static FullHttpResponse openAi(ProxyError error, String message, String requestId) {
-    ByteBuf body = Unpooled.wrappedBuffer(openAiJson(error, message));
     FullHttpResponse response =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(error.status()), body);
-    response
-        .headers()
-        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
-        .set(RequestIds.HEADER, requestId);
+        ExchangeLifecycle.fullResponse(
+            error.status(), HttpHeaderValues.APPLICATION_JSON, openAiJson(error, message));
+    response.headers().set(RequestIds.HEADER, requestId);
     return response;
   }
 
@@ -90,14 +125,11 @@ public final class ErrorResponses {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    ByteBuf body = Unpooled.wrappedBuffer(out.toByteArray());
     FullHttpResponse response =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(error.status()), body);
+        ExchangeLifecycle.fullResponse(
+            error.status(), HttpHeaderValues.APPLICATION_JSON, out.toByteArray());
     response
         .headers()
-        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
         .set("x-amzn-ErrorType", bedrockErrorType(error))
         .set("x-amzn-RequestId", requestId)
         .set(RequestIds.HEADER, requestId);
