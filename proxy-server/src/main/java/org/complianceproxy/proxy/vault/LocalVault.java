@@ -236,7 +236,7 @@ public final class LocalVault implements Vault {
         }
       }
     } catch (GeneralSecurityException e) {
-      return CompletableFuture.failedFuture(unauthentic());
+      return CompletableFuture.failedFuture(Sealer.unauthentic());
     }
     if (missing.isEmpty()) {
       return CompletableFuture.completedFuture(0);
@@ -269,26 +269,7 @@ public final class LocalVault implements Vault {
     if (stored.isEmpty()) {
       return CompletableFuture.completedFuture(new HashMap<>());
     }
-    return sealer
-        .keysFor(tenant, stored.values())
-        .thenCompose(
-            known -> {
-              Map<String, String> found = new HashMap<>();
-              try {
-                for (Map.Entry<String, Sealed> entry : stored.entrySet()) {
-                  TenantKeys keys = known.get(entry.getValue().keyVersion());
-                  // no key: shredded, so the entry is gone for good
-                  if (keys != null) {
-                    found.put(
-                        entry.getKey(),
-                        sealer.open(keys, tenant, entry.getKey(), entry.getValue()));
-                  }
-                }
-              } catch (GeneralSecurityException e) {
-                return CompletableFuture.failedFuture(unauthentic());
-              }
-              return CompletableFuture.completedFuture(found);
-            });
+    return sealer.openAll(tenant, stored);
   }
 
   /**
@@ -418,7 +399,7 @@ public final class LocalVault implements Vault {
           accepted.add(put);
         }
       } catch (GeneralSecurityException e) {
-        rejection = unauthentic();
+        rejection = Sealer.unauthentic();
       } catch (IllegalArgumentException e) {
         rejection =
             new ProxyException(
@@ -529,11 +510,6 @@ public final class LocalVault implements Vault {
     return new ProxyException(
         ProxyError.SANITIZER_FAILED,
         "token collision: " + token + " is already bound to a different value in this tenant");
-  }
-
-  private static ProxyException unauthentic() {
-    return new ProxyException(
-        ProxyError.VAULT_UNAVAILABLE, "vault entry failed authentication (tampered or wrong key)");
   }
 
   private static ProxyException unavailable(IOException cause) {

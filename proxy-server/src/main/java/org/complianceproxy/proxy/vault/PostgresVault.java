@@ -93,7 +93,7 @@ public final class PostgresVault implements Vault {
             entry.getKey(), sealer.seal(ready.current(), tenant, entry.getKey(), entry.getValue()));
       }
     } catch (GeneralSecurityException e) {
-      return CompletableFuture.failedFuture(unauthentic());
+      return CompletableFuture.failedFuture(Sealer.unauthentic());
     }
     if (inserts.isEmpty()) {
       return CompletableFuture.completedFuture(null);
@@ -156,7 +156,7 @@ public final class PostgresVault implements Vault {
       try {
         value = sealer.open(keys, tenant, row.getKey(), row.getValue());
       } catch (GeneralSecurityException e) {
-        throw unauthentic();
+        throw Sealer.unauthentic();
       }
       if (!value.equals(wanted.get(row.getKey()))) {
         throw collision(row.getKey());
@@ -172,28 +172,7 @@ public final class PostgresVault implements Vault {
       return CompletableFuture.completedFuture(new HashMap<>());
     }
     List<String> copy = List.copyOf(tokens);
-    return read(tenant, copy)
-        .thenCompose(
-            stored ->
-                sealer
-                    .keysFor(tenant, stored.values())
-                    .thenCompose(
-                        known -> {
-                          Map<String, String> found = new HashMap<>();
-                          try {
-                            for (Map.Entry<String, Sealed> row : stored.entrySet()) {
-                              TenantKeys keys = known.get(row.getValue().keyVersion());
-                              if (keys != null) {
-                                found.put(
-                                    row.getKey(),
-                                    sealer.open(keys, tenant, row.getKey(), row.getValue()));
-                              }
-                            }
-                          } catch (GeneralSecurityException e) {
-                            return CompletableFuture.failedFuture(unauthentic());
-                          }
-                          return CompletableFuture.completedFuture(found);
-                        }));
+    return read(tenant, copy).thenCompose(stored -> sealer.openAll(tenant, stored));
   }
 
   @Override
@@ -250,7 +229,7 @@ public final class PostgresVault implements Vault {
         while (rows.next()) {
           byte[] nonce = rows.getBytes(3);
           if (nonce.length != Sealer.NONCE_BYTES) {
-            throw unauthentic();
+            throw Sealer.unauthentic();
           }
           stored.put(rows.getString(1), new Sealed(rows.getInt(2), nonce, rows.getBytes(4)));
         }
@@ -263,10 +242,5 @@ public final class PostgresVault implements Vault {
     return new ProxyException(
         ProxyError.SANITIZER_FAILED,
         "token collision: " + token + " is already bound to a different value in this tenant");
-  }
-
-  private static ProxyException unauthentic() {
-    return new ProxyException(
-        ProxyError.VAULT_UNAVAILABLE, "vault entry failed authentication (tampered or wrong key)");
   }
 }

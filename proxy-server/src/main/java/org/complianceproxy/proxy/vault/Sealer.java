@@ -14,6 +14,8 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
+import org.complianceproxy.proxy.error.ProxyError;
+import org.complianceproxy.proxy.error.ProxyException;
 import org.complianceproxy.proxy.token.KeyProvider;
 import org.complianceproxy.proxy.token.TenantKeys;
 
@@ -121,6 +123,37 @@ final class Sealer {
   }
 
   // length-prefixed so that no (tenant, token) pair can spell another pair's bytes
+  /**
+   * Opens stored entries of one tenant: token -> value for every entry whose key version still
+   * exists (an entry without one was shredded and is gone for good). Fails with {@link
+   * #unauthentic()} when an entry does not authenticate (tampered, or moved to another tenant).
+   */
+  CompletableFuture<Map<String, String>> openAll(String tenant, Map<String, Sealed> stored) {
+    return keysFor(tenant, stored.values())
+        .thenCompose(
+            known -> {
+              Map<String, String> found = new HashMap<>();
+              try {
+                for (Map.Entry<String, Sealed> entry : stored.entrySet()) {
+                  TenantKeys tenantKeys = known.get(entry.getValue().keyVersion());
+                  if (tenantKeys != null) {
+                    found.put(
+                        entry.getKey(), open(tenantKeys, tenant, entry.getKey(), entry.getValue()));
+                  }
+                }
+              } catch (GeneralSecurityException e) {
+                return CompletableFuture.failedFuture(unauthentic());
+              }
+              return CompletableFuture.completedFuture(found);
+            });
+  }
+
+  /** The failure for an entry that does not authenticate; names no token or value. */
+  static ProxyException unauthentic() {
+    return new ProxyException(
+        ProxyError.VAULT_UNAVAILABLE, "vault entry failed authentication (tampered or wrong key)");
+  }
+
   private static byte[] associatedData(String tenant, String token) {
     byte[] tenantBytes = tenant.getBytes(UTF_8);
     byte[] tokenBytes = token.getBytes(UTF_8);
