@@ -155,8 +155,10 @@ public final class ConfigLoader {
                     "limits.client_idle_timeout", or(limits, "client_idle_timeout", "5m"))));
 
     URI baseUrl =
-        baseUrl(
-            pick(env, "OPENAI_BASE_URL", text(openai, "base_url"), "https://api.openai.com/v1"));
+        httpUrl(
+            "openai.base_url",
+            pick(env, "OPENAI_BASE_URL", text(openai, "base_url"), "https://api.openai.com/v1"),
+            "an http or https URL ending in /v1");
     Optional<String> upstreamKey =
         Optional.ofNullable(pick(env, "OPENAI_API_KEY", text(openai, "api_key"), null))
             .filter(s -> !s.isBlank());
@@ -294,15 +296,7 @@ public final class ConfigLoader {
       }
       checkKeys(key + ".", entry, API_KEY_KEYS);
       String tenant = tenant(key + ".tenant", text(entry, "tenant"));
-      String hash = text(entry, "sha256");
-      String clear = text(entry, "key");
-      if ((hash == null) == (clear == null)) {
-        throw ConfigException.invalid(key, "<entry>", "exactly one of sha256 or key (dev only)");
-      }
-      if (hash != null && !hash.matches("[0-9a-fA-F]{64}")) {
-        throw ConfigException.invalid(key + ".sha256", "<redacted>", "64 hex digits");
-      }
-      keys.add(new ApiKey(tenant, hash != null ? hash.toLowerCase(Locale.ROOT) : sha256Hex(clear)));
+      keys.add(new ApiKey(tenant, keyHash(key, entry)));
     }
     return keys;
   }
@@ -362,17 +356,25 @@ public final class ConfigLoader {
         throw ConfigException.invalid(key, entry.getNodeType(), "a map with sha256");
       }
       checkKeys(key + ".", entry, Set.of("sha256", "key"));
-      String hash = text(entry, "sha256");
-      String clear = text(entry, "key");
-      if ((hash == null) == (clear == null)) {
-        throw ConfigException.invalid(key, "<entry>", "exactly one of sha256 or key (dev only)");
-      }
-      if (hash != null && !hash.matches("[0-9a-fA-F]{64}")) {
-        throw ConfigException.invalid(key + ".sha256", "<redacted>", "64 hex digits");
-      }
-      hashes.add(hash != null ? hash.toLowerCase(Locale.ROOT) : sha256Hex(clear));
+      hashes.add(keyHash(key, entry));
     }
     return hashes;
+  }
+
+  /**
+   * The SHA-256 (hex, lower case) of a key entry that holds either its {@code sha256} or, for
+   * development, the clear {@code key}; never echoes either in an error.
+   */
+  private static String keyHash(String key, JsonNode entry) {
+    String hash = text(entry, "sha256");
+    String clear = text(entry, "key");
+    if ((hash == null) == (clear == null)) {
+      throw ConfigException.invalid(key, "<entry>", "exactly one of sha256 or key (dev only)");
+    }
+    if (hash != null && !hash.matches("[0-9a-fA-F]{64}")) {
+      throw ConfigException.invalid(key + ".sha256", "<redacted>", "64 hex digits");
+    }
+    return hash != null ? hash.toLowerCase(Locale.ROOT) : sha256Hex(clear);
   }
 
   private static List<String> strings(String key, JsonNode node, List<String> def) {
@@ -393,16 +395,20 @@ public final class ConfigLoader {
   }
 
   private static URI endpoint(String key, String text) {
+    return httpUrl(key, text, "an http or https URL");
+  }
+
+  private static URI httpUrl(String key, String text, String expected) {
     try {
       URI uri = new URI(text);
       if (uri.getScheme() == null
           || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
           || uri.getHost() == null) {
-        throw ConfigException.invalid(key, text, "an http or https URL");
+        throw ConfigException.invalid(key, text, expected);
       }
       return uri;
     } catch (URISyntaxException e) {
-      throw ConfigException.invalid(key, text, "an http or https URL");
+      throw ConfigException.invalid(key, text, expected);
     }
   }
 
@@ -431,22 +437,6 @@ public final class ConfigLoader {
       throw ConfigException.invalid(key, tenant, "a tenant id of [A-Za-z0-9._-], 1 to 64 chars");
     }
     return tenant;
-  }
-
-  private static URI baseUrl(String text) {
-    try {
-      URI uri = new URI(text);
-      String scheme = uri.getScheme();
-      if (scheme == null
-          || !(scheme.equals("http") || scheme.equals("https"))
-          || uri.getHost() == null) {
-        throw ConfigException.invalid(
-            "openai.base_url", text, "an http or https URL ending in /v1");
-      }
-      return uri;
-    } catch (URISyntaxException e) {
-      throw ConfigException.invalid("openai.base_url", text, "an http or https URL ending in /v1");
-    }
   }
 
   static InetSocketAddress address(String key, String text) {
