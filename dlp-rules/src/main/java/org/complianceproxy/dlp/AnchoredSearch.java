@@ -1,7 +1,6 @@
 package org.complianceproxy.dlp;
 
 import com.google.re2j.Matcher;
-import java.nio.CharBuffer;
 import java.util.List;
 
 /**
@@ -36,12 +35,21 @@ final class AnchoredSearch {
   /** The prefilter's hits, for context words. */
   private final Prefilter.Hits hits;
 
+  /** Simulation state for the rule's {@link MatchFilter}, shared by the scan's searches. */
+  private final MatchFilter.Scratch scratch;
+
   AnchoredSearch(
-      Rule rule, int ruleIndex, String text, Prefilter.Hits hits, ScanCounters counters) {
+      Rule rule,
+      int ruleIndex,
+      String text,
+      Prefilter.Hits hits,
+      MatchFilter.Scratch scratch,
+      ScanCounters counters) {
     this.rule = rule;
     this.ruleIndex = ruleIndex;
     this.text = text;
     this.hits = hits;
+    this.scratch = scratch;
     this.counters = counters;
   }
 
@@ -82,8 +90,12 @@ final class AnchoredSearch {
       int from = windows.get(i);
       int to = windows.get(i + 1);
       counters.attempts++;
-      Matcher m = rule.pattern().matcher(CharBuffer.wrap(text, from, to));
       int length = to - from;
+      if (!rule.filter().mayMatchIn(text, from, to, scratch)) {
+        counters.searchedChars += length;
+        continue;
+      }
+      Matcher m = rule.pattern().matcher(text.substring(from, to));
       int pos = 0;
       while (pos <= length) {
         if (!m.find(pos)) {
@@ -151,7 +163,10 @@ final class AnchoredSearch {
     int sliceEnd = Math.min(text.length(), start + rule.maxLength() + 1);
     counters.attempts++;
     counters.searchedChars += sliceEnd - sliceStart;
-    Matcher m = rule.pattern().matcher(CharBuffer.wrap(text, sliceStart, sliceEnd));
+    if (!rule.filter().mayMatchAt(text, sliceStart, sliceEnd, scratch)) {
+      return -1;
+    }
+    Matcher m = rule.pattern().matcher(text.substring(sliceStart, sliceEnd));
     if (!m.lookingAt()) {
       return -1;
     }
@@ -180,7 +195,7 @@ final class AnchoredSearch {
       // Validators are cheaper than RE2J, except libphonenumber, which is gated by a digit count.
       if (confirmed(start, e)) {
         counters.searchedChars += e - start;
-        if (rule.pattern().matcher(CharBuffer.wrap(text, start, e)).matches()) {
+        if (rule.pattern().matcher(text.substring(start, e)).matches()) {
           return e;
         }
       }

@@ -94,27 +94,9 @@ final class NameDetector {
           "querido",
           "querida");
 
-  /** Words right before a name that introduce it, or end a letter before the signature. */
-  private static final Set<String> INTRO_LAST =
+  /** Closings that, followed by a comma and a line break, introduce a signature's name. */
+  private static final Set<String> CLOSINGS =
       Set.of(
-          "dear",
-          "hi",
-          "hello",
-          "hey",
-          "liebe",
-          "lieber",
-          "hallo",
-          "geehrte",
-          "geehrter",
-          "bonjour",
-          "cher",
-          "chère",
-          "salut",
-          "hola",
-          "estimado",
-          "estimada",
-          "querido",
-          "querida",
           "regards",
           "cheers",
           "sincerely",
@@ -126,31 +108,45 @@ final class NameDetector {
           "cordialement",
           "salutations",
           "saludos",
-          "atentamente",
-          "signed",
-          "from",
-          "von",
-          "contact",
-          "kontakt",
-          "attn",
-          "attention",
-          "customer",
-          "client",
-          "cliente",
-          "kunde",
-          "kundin",
-          "patient",
-          "employee",
-          "mitarbeiter",
-          "holder",
-          "inhaber",
-          "titulaire",
-          "titular",
-          "beneficiary",
-          "payee",
-          "empfänger",
-          "bénéficiaire",
-          "beneficiario");
+          "atentamente");
+
+  /** Words right before a name that introduce it, or end a letter before the signature. */
+  private static final Set<String> INTRO_LAST =
+      union(
+          GREETINGS,
+          CLOSINGS,
+          Set.of(
+              "signed",
+              "from",
+              "von",
+              "contact",
+              "kontakt",
+              "attn",
+              "attention",
+              "customer",
+              "client",
+              "cliente",
+              "kunde",
+              "kundin",
+              "patient",
+              "employee",
+              "mitarbeiter",
+              "holder",
+              "inhaber",
+              "titulaire",
+              "titular",
+              "beneficiary",
+              "payee",
+              "empfänger",
+              "bénéficiaire",
+              "beneficiario"));
+
+  private static Set<String> union(Set<String> a, Set<String> b, Set<String> c) {
+    Set<String> all = new HashSet<>(a);
+    all.addAll(b);
+    all.addAll(c);
+    return Set.copyOf(all);
+  }
 
   /** Introductions whose last word is too common alone: the word before must match too. */
   private static final Set<String> INTRO_PAIRS =
@@ -314,48 +310,105 @@ final class NameDetector {
     return last;
   }
 
-  /** Whether the words just before {@code start} introduce a name ("my name is", "Regards,"). */
-  private static boolean introducedBefore(String text, int start) {
+  static Set<String> titles() {
+    return TITLES;
+  }
+
+  static Set<String> introPairs() {
+    return INTRO_PAIRS;
+  }
+
+  static Set<String> introLast() {
+    return INTRO_LAST;
+  }
+
+  static Set<String> closings() {
+    return CLOSINGS;
+  }
+
+  /**
+   * Whether the words just before {@code start} introduce a name ("my name is", "Regards,"). Reads
+   * at most {@link #LOOKBACK} chars back and allocates only the one or two words it looks up. The
+   * words are the runs of letters and apostrophes.
+   */
+  static boolean introducedBefore(String text, int start) {
     int from = Math.max(0, start - LOOKBACK);
-    String before = Keywords.lowerAll(text.substring(from, start));
-    // Signature: "Regards,\n" or a title with its dot right before.
-    String trimmed = before.stripTrailing();
-    if (trimmed.endsWith(",") || trimmed.endsWith(".") || trimmed.endsWith(":")) {
-      String[] tokens = trimmed.substring(0, trimmed.length() - 1).split("[^\\p{L}']+");
-      String lastWord = tokens.length == 0 ? "" : tokens[tokens.length - 1];
-      if (trimmed.endsWith(".") && TITLES.contains(lastWord)) {
+    int end = start;
+    while (end > from && Character.isWhitespace(codePointBefore(text, from, end))) {
+      end -= widthBefore(text, from, end);
+    }
+    char last = end > from ? text.charAt(end - 1) : 0;
+    if (last == ',' || last == '.' || last == ':') {
+      String lastWord = wordBefore(text, from, end - 1);
+      if (last == '.' && TITLES.contains(lastWord)) {
         return true;
       }
-      if (trimmed.endsWith(":")) {
+      if (last == ':') {
         return INTRO_PAIRS.contains(lastWord + ":") || INTRO_LAST.contains(lastWord);
       }
-      return trimmed.endsWith(",")
-          && Set.of(
-                  "regards",
-                  "cheers",
-                  "sincerely",
-                  "thanks",
-                  "best",
-                  "grüße",
-                  "gruß",
-                  "grüßen",
-                  "cordialement",
-                  "salutations",
-                  "saludos",
-                  "atentamente")
-              .contains(lastWord)
-          && before.substring(trimmed.length()).indexOf('\n') >= 0;
+      // Signature: "Regards,\n" then the name.
+      return last == ','
+          && CLOSINGS.contains(lastWord)
+          && text.substring(end, start).indexOf('\n') >= 0;
     }
-    String[] tokens = trimmed.split("[^\\p{L}']+");
-    if (tokens.length == 0) {
+    int wordEnd = skipNonWord(text, from, end);
+    int wordStart = runStart(text, from, wordEnd);
+    if (wordStart == wordEnd) {
       return false;
     }
-    String lastWord = tokens[tokens.length - 1];
-    String pair = tokens.length >= 2 ? tokens[tokens.length - 2] + " " + lastWord : lastWord;
+    String lastWord = Keywords.lowerAll(text.substring(wordStart, wordEnd));
+    int previousEnd = skipNonWord(text, from, wordStart);
+    int previousStart = runStart(text, from, previousEnd);
+    String pair =
+        previousStart < previousEnd
+            ? Keywords.lowerAll(text.substring(previousStart, previousEnd)) + " " + lastWord
+            : lastWord;
     return INTRO_PAIRS.contains(pair)
         || INTRO_PAIRS.contains(lastWord)
         || TITLES.contains(lastWord)
         || (INTRO_LAST.contains(lastWord) && !lastWord.equals("from") && !lastWord.equals("von"));
+  }
+
+  /** The last word in {@code text[from, end)}, lower-cased; "" when there is none. */
+  private static String wordBefore(String text, int from, int end) {
+    int wordEnd = skipNonWord(text, from, end);
+    return Keywords.lowerAll(text.substring(runStart(text, from, wordEnd), wordEnd));
+  }
+
+  /** The position before the chars that are not word chars and end at {@code end}. */
+  private static int skipNonWord(String text, int from, int end) {
+    int p = end;
+    while (p > from && !isWordChar(codePointBefore(text, from, p))) {
+      p -= widthBefore(text, from, p);
+    }
+    return p;
+  }
+
+  /** Start of the run of word chars that ends at {@code end}, not before {@code from}. */
+  private static int runStart(String text, int from, int end) {
+    int p = end;
+    while (p > from && isWordChar(codePointBefore(text, from, p))) {
+      p -= widthBefore(text, from, p);
+    }
+    return p;
+  }
+
+  /** Words are runs of letters and apostrophes. */
+  private static boolean isWordChar(int codePoint) {
+    return codePoint == '\'' || Character.isLetter(codePoint);
+  }
+
+  /** The code point that ends at {@code p}, reading nothing before {@code from}. */
+  private static int codePointBefore(String text, int from, int p) {
+    return widthBefore(text, from, p) == 2 ? text.codePointBefore(p) : text.charAt(p - 1);
+  }
+
+  private static int widthBefore(String text, int from, int p) {
+    return p - 2 >= from
+            && Character.isLowSurrogate(text.charAt(p - 1))
+            && Character.isHighSurrogate(text.charAt(p - 2))
+        ? 2
+        : 1;
   }
 
   /** After context: not a stopword unless a listed name, not all capitals, two chars or more. */

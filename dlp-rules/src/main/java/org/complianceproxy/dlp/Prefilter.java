@@ -31,6 +31,25 @@ final class Prefilter {
     int wordHash = 0;
     for (int i = 0; i <= n; i++) {
       char c = i < n ? text.charAt(i) : ' ';
+      if (c >= 'a' && c <= 'z' && wordStart >= 0 && alnumStart >= 0 && runStart < 0) {
+        // Fast path for most chars of prose: a lower-case letter that continues a word, so it
+        // only extends the word, the alnum run and maybe the hex run (what the general path
+        // below would do for it, without its other tests).
+        wordHash = Keywords.step(wordHash, c);
+        alnumLetter = true;
+        if (c <= 'f') {
+          if (hexStart < 0) {
+            hexStart = i;
+            hexColons = 0;
+          }
+        } else if (hexStart >= 0) {
+          if (hexColons >= 2) {
+            hits.hexColons.add(hexStart, i);
+          }
+          hexStart = -1;
+        }
+        continue;
+      }
       boolean digit = isDigit(c);
       boolean asciiLetter = isAsciiLetter(c);
       boolean letter = asciiLetter || (c >= 0xC0 && Character.isLetter(c));
@@ -170,16 +189,25 @@ final class Prefilter {
       if (rule.triggers().size() == 1) {
         return startsFor(rule, rule.triggers().get(0));
       }
-      java.util.TreeSet<Integer> union = new java.util.TreeSet<>();
-      for (Trigger trigger : rule.triggers()) {
-        Ints some = startsFor(rule, trigger);
-        for (int i = 0; i < some.size(); i++) {
-          union.add(some.get(i));
+      // Each trigger's starts ascend: merge them, dropping duplicates.
+      Ints starts = startsFor(rule, rule.triggers().get(0));
+      for (int t = 1; t < rule.triggers().size(); t++) {
+        Ints some = startsFor(rule, rule.triggers().get(t));
+        Ints merged = new Ints();
+        int i = 0;
+        int j = 0;
+        while (i < starts.size() || j < some.size()) {
+          int next;
+          if (j >= some.size() || (i < starts.size() && starts.get(i) <= some.get(j))) {
+            next = starts.get(i++);
+          } else {
+            next = some.get(j++);
+          }
+          if (merged.size() == 0 || merged.get(merged.size() - 1) != next) {
+            merged.add(next);
+          }
         }
-      }
-      Ints starts = new Ints();
-      for (int p : union) {
-        starts.add(p);
+        starts = merged;
       }
       return starts;
     }

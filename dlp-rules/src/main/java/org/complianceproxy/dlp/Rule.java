@@ -27,6 +27,7 @@ import java.util.List;
  *     the next {@code maxLength} chars are skipped without running the pattern
  * @param keywordLookback for keyword-triggered rules, chars before the context word that the
  *     searched window also covers (an address's house number before "Street")
+ * @param filter cheap over-approximation of {@code pattern}, tried before RE2J
  */
 record Rule(
     String id,
@@ -43,7 +44,8 @@ record Rule(
     long antiContextSets,
     List<String> startsWith,
     int minDigits,
-    int keywordLookback) {
+    int keywordLookback,
+    MatchFilter filter) {
 
   /** Confidence added when a context word is near a finding whose rule does not require one. */
   static final double CONTEXT_BONUS = 0.05;
@@ -60,6 +62,7 @@ record Rule(
     requireNonNull(pattern, "pattern");
     requireNonNull(validator, "validator");
     requireNonNull(action, "action");
+    requireNonNull(filter, "filter");
     triggers = List.copyOf(triggers);
     startsWith = List.copyOf(startsWith);
   }

@@ -68,25 +68,100 @@ final class RuleLoader {
   }
 
   static RuleSet loadSet(InputStream in) {
+    Problems problems = new Problems();
+    RuleSet set = loadSet(in, problems);
+    problems.throwIfAny();
+    return set;
+  }
+
+  /** One problem of a rule file. */
+  record Problem(
+      /* the rule's id, or null when the problem is not in a rule or the rule has no id */
+      String ruleId,
+      /* where, e.g. {@code rules[2] (card).confidence}; the key alone in {@link #key} */
+      String where,
+      /* the key inside the rule ({@code confidence}), or null */
+      String key,
+      /* what is wrong and what was expected */
+      String detail) {
+
+    /** The classic one-line form: {@code rules[2] (card).confidence: 1.5 (expected: ...)}. */
+    String message() {
+      return where + ": " + detail;
+    }
+  }
+
+  /** Problems found so far in one file. */
+  static final class Problems {
+    private final List<Problem> list = new ArrayList<>();
+
+    /** Entries under {@code rules}, valid or not. */
+    private int rulesSeen;
+
+    int rulesSeen() {
+      return rulesSeen;
+    }
+
+    void add(String where, String detail) {
+      list.add(new Problem(null, where, null, detail));
+    }
+
+    void add(String ruleId, String where, String key, String detail) {
+      list.add(new Problem(ruleId, where, key, detail));
+    }
+
+    List<Problem> list() {
+      return List.copyOf(list);
+    }
+
+    int size() {
+      return list.size();
+    }
+
+    void throwIfAny() {
+      if (!list.isEmpty()) {
+        throw new IllegalArgumentException(
+            list.stream().map(Problem::message).collect(Collectors.joining("\n")));
+      }
+    }
+  }
+
+  /** A problem found while reading one value; the reader records it and goes on. */
+  private static final class Invalid extends Exception {
+    final String key;
+    final String detail;
+
+    Invalid(String key, String detail) {
+      super(null, null, false, false);
+      this.key = key;
+      this.detail = detail;
+    }
+  }
+
+  /**
+   * Reads the whole file, recording every problem found in {@code problems} instead of stopping at
+   * the first; returns the rules that are valid (all of them when {@code problems} stays empty), or
+   * null when the file is not YAML of the expected shape at all.
+   */
+  static RuleSet loadSet(InputStream in, Problems problems) {
     JsonNode root;
     try {
       root = YAML.readTree(in);
     } catch (JacksonException e) {
-      throw new IllegalArgumentException(
-          "rule file is not valid YAML: " + e.getOriginalMessage(), e);
+      problems.add("rule file", "not valid YAML: " + oneLine(e.getOriginalMessage()));
+      return null;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read rule file", e);
     }
     if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException(
-          "rule file: " + root + " (expected: a mapping with key rules)");
+      problems.add("rule file", root + " (expected: a mapping with key rules)");
+      return null;
     }
     Iterator<String> topKeys = root.fieldNames();
     while (topKeys.hasNext()) {
       String key = topKeys.next();
       if (!key.equals("rules") && !key.equals("contexts") && !key.equals("names")) {
-        throw new IllegalArgumentException(
-            key + ": unknown key (expected: one of contexts, names, rules)");
+        problems.add(key, "unknown key (expected: one of contexts, names, rules)");
       }
     }
     Map<String, Long> contextSets = new LinkedHashMap<>();
@@ -94,22 +169,23 @@ final class RuleLoader {
     JsonNode contexts = root.get("contexts");
     if (contexts != null) {
       if (!contexts.isObject()) {
-        throw new IllegalArgumentException(
-            "contexts: " + contexts + " (expected: a mapping of set name to a list of words)");
+        problems.add(
+            "contexts", contexts + " (expected: a mapping of set name to a list of words)");
       }
-      Iterator<Map.Entry<String, JsonNode>> sets = contexts.fields();
+      Iterator<Map.Entry<String, JsonNode>> sets =
+          contexts.isObject() ? contexts.fields() : java.util.Collections.emptyIterator();
       while (sets.hasNext()) {
         Map.Entry<String, JsonNode> set = sets.next();
         String at = "contexts." + set.getKey();
         if (contextSets.size() == MAX_CONTEXT_SETS) {
-          throw new IllegalArgumentException(
-              at + ": one set too many (expected: at most " + MAX_CONTEXT_SETS + " sets)");
+          problems.add(at, "one set too many (expected: at most " + MAX_CONTEXT_SETS + " sets)");
+          continue;
         }
         long bit = 1L << contextSets.size();
         contextSets.put(set.getKey(), bit);
         if (!set.getValue().isArray() || set.getValue().isEmpty()) {
-          throw new IllegalArgumentException(
-              at + ": " + set.getValue() + " (expected: a non-empty list of words)");
+          problems.add(at, set.getValue() + " (expected: a non-empty list of words)");
+          continue;
         }
         for (JsonNode word : set.getValue()) {
           String w = word.asText("");
@@ -118,196 +194,199 @@ final class RuleLoader {
               || letters.isEmpty()
               || w.length() > Keywords.MAX_WORD
               || !letters.chars().allMatch(Character::isLetter)) {
-            throw new IllegalArgumentException(
-                at
-                    + ": "
-                    + word
+            problems.add(
+                at,
+                word
                     + " (expected: a single word of letters, or -ending, at most "
                     + Keywords.MAX_WORD
                     + " chars)");
+            continue;
           }
           wordSets.merge(Keywords.lowerAll(w), bit, (a, b) -> a | b);
         }
       }
     }
-    if (!root.path("rules").isArray()) {
-      throw new IllegalArgumentException("rules: missing (expected: a list of rules)");
-    }
     List<Rule> rules = new ArrayList<>();
-    Set<String> ids = new HashSet<>();
-    JsonNode list = root.get("rules");
-    for (int i = 0; i < list.size(); i++) {
-      Rule rule = rule("rules[" + i + "]", list.get(i), contextSets);
-      if (!ids.add(rule.id())) {
-        throw new IllegalArgumentException(
-            "rules[" + i + "].id: " + rule.id() + " (expected: unique, already used)");
-      }
-      rules.add(rule);
+    JsonNode list = root.path("rules");
+    if (!list.isArray()) {
+      problems.add(
+          "rules",
+          (list.isMissingNode() ? "missing" : String.valueOf(list))
+              + " (expected: a list of rules)");
+    } else if (list.isEmpty()) {
+      problems.add("rules", "[] (expected: at least one rule)");
     }
-    if (rules.isEmpty()) {
-      throw new IllegalArgumentException("rules: [] (expected: at least one rule)");
+    Set<String> ids = new HashSet<>();
+    problems.rulesSeen = list.size();
+    for (int i = 0; i < list.size(); i++) {
+      String at = "rules[" + i + "]";
+      JsonNode node = list.get(i);
+      String id = node.path("id").isTextual() ? node.path("id").textValue() : null;
+      if (id != null && !id.isBlank() && !ids.add(id)) {
+        problems.add(id, at + ".id", "id", id + " (expected: unique, already used)");
+      }
+      Rule rule = rule(at, node, contextSets, problems);
+      if (rule != null) {
+        rules.add(rule);
+      }
     }
     JsonNode namesNode = root.get("names");
     if (namesNode != null && !namesNode.isBoolean()) {
-      throw new IllegalArgumentException("names: " + namesNode + " (expected: true or false)");
+      problems.add("names", namesNode + " (expected: true or false)");
     }
     boolean names = namesNode != null && namesNode.booleanValue();
     return new RuleSet(List.copyOf(rules), new Keywords(wordSets), Map.copyOf(contextSets), names);
   }
 
-  private static Rule rule(String at, JsonNode node, Map<String, Long> contextSets) {
+  /** A reader of one value of a rule, which throws {@link Invalid} when the value is bad. */
+  @FunctionalInterface
+  private interface Read<T> {
+    T read() throws Invalid;
+  }
+
+  /** The rule at {@code at}, or null after recording its problems (all of them, key by key). */
+  private static Rule rule(
+      String at, JsonNode node, Map<String, Long> contextSets, Problems problems) {
     if (!node.isObject()) {
-      throw new IllegalArgumentException(at + ": " + node + " (expected: a mapping)");
+      problems.add(at, node + " (expected: a mapping)");
+      return null;
     }
+    int before = problems.size();
+    JsonNode idNode = node.get("id");
+    String id = idNode != null && idNode.isTextual() ? idNode.textValue() : null;
+    String where = id == null || id.isBlank() ? at : at + " (" + id + ")";
+    String ruleId = id == null || id.isBlank() ? null : id;
+    RuleReader r = new RuleReader(ruleId, at, where, problems);
     Iterator<String> keys = node.fieldNames();
     while (keys.hasNext()) {
       String key = keys.next();
       if (!KEYS.contains(key)) {
-        throw new IllegalArgumentException(
-            at + "." + key + ": unknown key (expected: one of " + sorted(KEYS) + ")");
+        // Named by position: the classic message, which an unknown key makes most useful.
+        problems.add(
+            ruleId, at + "." + key, key, "unknown key (expected: one of " + sorted(KEYS) + ")");
       }
     }
-    String id = text(at, node, "id");
-    if (id.isBlank()) {
-      throw new IllegalArgumentException(at + ".id: '' (expected: a non-blank name)");
+    r.get(
+        "id",
+        () -> {
+          String value = text(node, "id");
+          if (value.isBlank()) {
+            throw new Invalid("id", "'' (expected: a non-blank name)");
+          }
+          return value;
+        });
+    EntityType type =
+        r.get("type", () -> enumValue("type", text(node, "type"), EntityType.values()));
+    Action action =
+        r.get("action", () -> enumValue("action", text(node, "action"), Action.values()));
+    Validator validator =
+        r.get(
+            "validator",
+            () -> {
+              String name = text(node, "validator");
+              Validator v = Validator.fromYamlName(name);
+              if (v == null) {
+                throw new Invalid(
+                    "validator",
+                    name
+                        + " (expected: one of "
+                        + Arrays.stream(Validator.values()).map(Validator::yamlName).toList()
+                        + ")");
+              }
+              return v;
+            });
+    List<Trigger> triggers = r.get("prefilter", () -> triggers(node));
+    Long context = r.get("context", () -> contextMask("context", node.get("context"), contextSets));
+    Long antiContext =
+        r.get(
+            "anti_context",
+            () -> contextMask("anti_context", node.get("anti_context"), contextSets));
+    Boolean contextRequired =
+        r.get(
+            "context_required",
+            () -> {
+              JsonNode value = node.get("context_required");
+              if (value != null && !value.isBoolean()) {
+                throw new Invalid("context_required", value + " (expected: true or false)");
+              }
+              return value != null && value.booleanValue();
+            });
+    if (contextRequired != null && triggers != null && context != null) {
+      r.get(
+          "context",
+          () -> {
+            if ((contextRequired || triggers.contains(Trigger.KEYWORD)) && context == 0) {
+              throw new Invalid(
+                  "context",
+                  "missing (expected: a context set, since the rule "
+                      + (contextRequired ? "requires context" : "is triggered by keywords")
+                      + ")");
+            }
+            return context;
+          });
     }
-    String where = at + " (" + id + ")";
-    EntityType type = enumValue(where, "type", text(at, node, "type"), EntityType.values());
-    Action action = enumValue(where, "action", text(at, node, "action"), Action.values());
-
-    String validatorName = text(at, node, "validator");
-    Validator validator = Validator.fromYamlName(validatorName);
-    if (validator == null) {
-      throw new IllegalArgumentException(
-          where
-              + ".validator: "
-              + validatorName
-              + " (expected: one of "
-              + Arrays.stream(Validator.values()).map(Validator::yamlName).toList()
-              + ")");
-    }
-    List<Trigger> triggers = new ArrayList<>();
-    JsonNode prefilterNode = required(at, node, "prefilter");
-    for (JsonNode one : prefilterNode.isArray() ? prefilterNode : List.of(prefilterNode)) {
-      Trigger trigger = Trigger.fromYamlName(one.asText(""));
-      if (trigger == null || !one.isTextual()) {
-        throw new IllegalArgumentException(
-            where
-                + ".prefilter: "
-                + one.asText(one.toString())
-                + " (expected: one of "
-                + Arrays.stream(Trigger.values()).map(Trigger::yamlName).toList()
-                + ")");
-      }
-      triggers.add(trigger);
-    }
-    if (triggers.isEmpty()) {
-      throw new IllegalArgumentException(where + ".prefilter: [] (expected: at least one)");
-    }
-
-    long context = contextMask(where, "context", node.get("context"), contextSets);
-    long antiContext = contextMask(where, "anti_context", node.get("anti_context"), contextSets);
-    JsonNode requiredNode = node.get("context_required");
-    boolean contextRequired = requiredNode != null && requiredNode.asBoolean(false);
-    if (requiredNode != null && !requiredNode.isBoolean()) {
-      throw new IllegalArgumentException(
-          where + ".context_required: " + requiredNode + " (expected: true or false)");
-    }
-    if ((contextRequired || triggers.contains(Trigger.KEYWORD)) && context == 0) {
-      throw new IllegalArgumentException(
-          where
-              + ".context: missing (expected: a context set, since the rule "
-              + (contextRequired ? "requires context" : "is triggered by keywords")
-              + ")");
-    }
-    JsonNode windowNode = node.get("context_window");
-    int contextWindow = 40;
-    if (windowNode != null) {
-      if (!windowNode.isInt()
-          || windowNode.intValue() < 1
-          || windowNode.intValue() > MAX_CONTEXT_WINDOW) {
-        throw new IllegalArgumentException(
-            where
-                + ".context_window: "
-                + windowNode
-                + " (expected: an integer, 1 <= context_window <= "
-                + MAX_CONTEXT_WINDOW
-                + ")");
-      }
-      contextWindow = windowNode.intValue();
-    }
-    List<String> startsWith = new ArrayList<>();
-    JsonNode startsNode = node.get("starts_with");
-    if (startsNode != null) {
-      if (!startsNode.isArray()) {
-        throw new IllegalArgumentException(
-            where + ".starts_with: " + startsNode + " (expected: a list of literal prefixes)");
-      }
-      for (JsonNode prefix : startsNode) {
-        if (!prefix.isTextual() || prefix.textValue().isEmpty()) {
-          throw new IllegalArgumentException(
-              where + ".starts_with: " + prefix + " (expected: a non-empty string)");
-        }
-        startsWith.add(prefix.textValue());
-      }
-    }
-
-    JsonNode confidenceNode = required(at, node, "confidence");
-    double confidence = confidenceNode.asDouble(Double.NaN);
-    if (!confidenceNode.isNumber() || !(confidence > 0 && confidence <= 1)) {
-      throw new IllegalArgumentException(
-          where + ".confidence: " + confidenceNode + " (expected: 0 < confidence <= 1)");
-    }
-    JsonNode maxLengthNode = required(at, node, "max_length");
-    if (!maxLengthNode.isInt()
-        || maxLengthNode.intValue() < 1
-        || maxLengthNode.intValue() > MAX_MAX_LENGTH) {
-      throw new IllegalArgumentException(
-          where
-              + ".max_length: "
-              + maxLengthNode
-              + " (expected: an integer, 1 <= max_length <= "
-              + MAX_MAX_LENGTH
-              + ")");
-    }
-
-    String regex = text(at, node, "pattern");
-    Pattern pattern;
-    try {
-      pattern = Pattern.compile(regex);
-    } catch (PatternSyntaxException e) {
-      throw new IllegalArgumentException(
-          where + ".pattern: " + regex + " (expected: a RE2J pattern; " + e.getMessage() + ")", e);
-    }
-    JsonNode minDigitsNode = node.get("min_digits");
-    int minDigits = 0;
-    if (minDigitsNode != null) {
-      if (!minDigitsNode.isInt()
-          || minDigitsNode.intValue() < 0
-          || minDigitsNode.intValue() > maxLengthNode.intValue()) {
-        throw new IllegalArgumentException(
-            where
-                + ".min_digits: "
-                + minDigitsNode
-                + " (expected: an integer, 0 <= min_digits <= max_length)");
-      }
-      minDigits = minDigitsNode.intValue();
-    }
-    JsonNode lookbackNode = node.get("keyword_lookback");
-    int lookback = 8;
-    if (lookbackNode != null) {
-      if (!lookbackNode.isInt() || lookbackNode.intValue() < 0 || lookbackNode.intValue() > 128) {
-        throw new IllegalArgumentException(
-            where
-                + ".keyword_lookback: "
-                + lookbackNode
-                + " (expected: an integer, 0 <= keyword_lookback <= 128)");
-      }
-      lookback = lookbackNode.intValue();
-    }
-    if (pattern.groupCount() < 1) {
-      throw new IllegalArgumentException(
-          where + ".pattern: " + regex + " (expected: a capturing group 1 around the finding)");
+    Integer contextWindow =
+        r.get(
+            "context_window", () -> optionalInt(node, "context_window", 40, 1, MAX_CONTEXT_WINDOW));
+    List<String> startsWith = r.get("starts_with", () -> startsWith(node));
+    Double confidence =
+        r.get(
+            "confidence",
+            () -> {
+              JsonNode value = required(node, "confidence");
+              double c = value.asDouble(Double.NaN);
+              if (!value.isNumber() || !(c > 0 && c <= 1)) {
+                throw new Invalid("confidence", value + " (expected: 0 < confidence <= 1)");
+              }
+              return c;
+            });
+    Integer maxLength =
+        r.get(
+            "max_length",
+            () -> {
+              required(node, "max_length");
+              return optionalInt(node, "max_length", 0, 1, MAX_MAX_LENGTH);
+            });
+    String regex = r.get("pattern", () -> text(node, "pattern"));
+    Pattern pattern =
+        regex == null
+            ? null
+            : r.get(
+                "pattern",
+                () -> {
+                  Pattern p;
+                  try {
+                    p = Pattern.compile(regex);
+                  } catch (PatternSyntaxException e) {
+                    throw new Invalid(
+                        "pattern",
+                        regex + " (expected: a RE2J pattern; " + oneLine(e.getMessage()) + ")");
+                  }
+                  if (p.groupCount() < 1) {
+                    throw new Invalid(
+                        "pattern", regex + " (expected: a capturing group 1 around the finding)");
+                  }
+                  return p;
+                });
+    Integer minDigits =
+        maxLength == null
+            ? null
+            : r.get(
+                "min_digits",
+                () -> {
+                  JsonNode value = node.get("min_digits");
+                  if (value != null
+                      && (!value.isInt() || value.intValue() < 0 || value.intValue() > maxLength)) {
+                    throw new Invalid(
+                        "min_digits",
+                        value + " (expected: an integer, 0 <= min_digits <= max_length)");
+                  }
+                  return value == null ? 0 : value.intValue();
+                });
+    Integer lookback =
+        r.get("keyword_lookback", () -> optionalInt(node, "keyword_lookback", 8, 0, 128));
+    if (problems.size() > before) {
+      return null;
     }
     return new Rule(
         id,
@@ -317,18 +396,86 @@ final class RuleLoader {
         action,
         confidence,
         triggers,
-        maxLengthNode.intValue(),
+        maxLength,
         context,
         contextRequired,
         contextWindow,
         antiContext,
         startsWith,
         minDigits,
-        lookback);
+        lookback,
+        MatchFilter.of(regex));
   }
 
-  private static long contextMask(
-      String where, String key, JsonNode node, Map<String, Long> contextSets) {
+  /** Runs the readers of one rule, recording each problem under the rule's id. */
+  private record RuleReader(String ruleId, String at, String where, Problems problems) {
+    <T> T get(String key, Read<T> read) {
+      try {
+        return read.read();
+      } catch (Invalid e) {
+        // Missing keys are named by position, as they may be the id itself.
+        String prefix = e.detail.startsWith("missing (") && !"context".equals(e.key) ? at : where;
+        problems.add(ruleId, prefix + "." + e.key, e.key, e.detail);
+        return null;
+      }
+    }
+  }
+
+  private static List<Trigger> triggers(JsonNode node) throws Invalid {
+    List<Trigger> triggers = new ArrayList<>();
+    JsonNode prefilterNode = required(node, "prefilter");
+    for (JsonNode one : prefilterNode.isArray() ? prefilterNode : List.of(prefilterNode)) {
+      Trigger trigger = Trigger.fromYamlName(one.asText(""));
+      if (trigger == null || !one.isTextual()) {
+        throw new Invalid(
+            "prefilter",
+            one.asText(one.toString())
+                + " (expected: one of "
+                + Arrays.stream(Trigger.values()).map(Trigger::yamlName).toList()
+                + ")");
+      }
+      triggers.add(trigger);
+    }
+    if (triggers.isEmpty()) {
+      throw new Invalid("prefilter", "[] (expected: at least one)");
+    }
+    return triggers;
+  }
+
+  private static List<String> startsWith(JsonNode node) throws Invalid {
+    List<String> startsWith = new ArrayList<>();
+    JsonNode startsNode = node.get("starts_with");
+    if (startsNode == null) {
+      return startsWith;
+    }
+    if (!startsNode.isArray()) {
+      throw new Invalid("starts_with", startsNode + " (expected: a list of literal prefixes)");
+    }
+    for (JsonNode prefix : startsNode) {
+      if (!prefix.isTextual() || prefix.textValue().isEmpty()) {
+        throw new Invalid("starts_with", prefix + " (expected: a non-empty string)");
+      }
+      startsWith.add(prefix.textValue());
+    }
+    return startsWith;
+  }
+
+  /** The integer at {@code key}, {@code fallback} when absent; checked against the bounds. */
+  private static int optionalInt(JsonNode node, String key, int fallback, int min, int max)
+      throws Invalid {
+    JsonNode value = node.get(key);
+    if (value == null) {
+      return fallback;
+    }
+    if (!value.isInt() || value.intValue() < min || value.intValue() > max) {
+      throw new Invalid(
+          key, value + " (expected: an integer, " + min + " <= " + key + " <= " + max + ")");
+    }
+    return value.intValue();
+  }
+
+  private static long contextMask(String key, JsonNode node, Map<String, Long> contextSets)
+      throws Invalid {
     if (node == null || node.isNull()) {
       return 0;
     }
@@ -336,12 +483,9 @@ final class RuleLoader {
     for (JsonNode one : node.isArray() ? node : List.of(node)) {
       Long bit = contextSets.get(one.asText(""));
       if (bit == null || !one.isTextual()) {
-        throw new IllegalArgumentException(
-            where
-                + "."
-                + key
-                + ": "
-                + one.asText(one.toString())
+        throw new Invalid(
+            key,
+            one.asText(one.toString())
                 + " (expected: one of the sets under contexts: "
                 + sorted(contextSets.keySet())
                 + ")");
@@ -351,35 +495,36 @@ final class RuleLoader {
     return mask;
   }
 
-  private static JsonNode required(String at, JsonNode node, String key) {
+  private static JsonNode required(JsonNode node, String key) throws Invalid {
     JsonNode value = node.get(key);
     if (value == null || value.isNull()) {
-      throw new IllegalArgumentException(at + "." + key + ": missing (expected: a value)");
+      throw new Invalid(key, "missing (expected: a value)");
     }
     return value;
   }
 
-  private static String text(String at, JsonNode node, String key) {
-    JsonNode value = required(at, node, key);
+  private static String text(JsonNode node, String key) throws Invalid {
+    JsonNode value = required(node, key);
     if (!value.isTextual()) {
-      throw new IllegalArgumentException(at + "." + key + ": " + value + " (expected: a string)");
+      throw new Invalid(key, value + " (expected: a string)");
     }
     return value.textValue();
   }
 
-  private static <E extends Enum<E>> E enumValue(
-      String where, String key, String value, E[] constants) {
+  private static String oneLine(String message) {
+    return String.valueOf(message).replaceAll("\\s*\\R\\s*", " ").strip();
+  }
+
+  private static <E extends Enum<E>> E enumValue(String key, String value, E[] constants)
+      throws Invalid {
     for (E constant : constants) {
       if (constant.name().equals(value.toUpperCase(Locale.ROOT))) {
         return constant;
       }
     }
-    throw new IllegalArgumentException(
-        where
-            + "."
-            + key
-            + ": "
-            + value
+    throw new Invalid(
+        key,
+        value
             + " (expected: one of "
             + Arrays.stream(constants)
                 .map(c -> c.name().toLowerCase(Locale.ROOT))

@@ -30,10 +30,14 @@ public final class Scanner {
   /** Person names from name lists and context; null in scanners of custom rule files. */
   private final NameDetector names;
 
+  /** States of the largest rule's {@link MatchFilter}: the size of a scan's scratch. */
+  private final int filterStates;
+
   private Scanner(RuleLoader.RuleSet set, NameDetector names) {
     this.rules = set.rules();
     this.keywords = set.keywords();
     this.names = names;
+    this.filterStates = rules.stream().mapToInt(r -> r.filter().states()).max().orElse(0);
   }
 
   /** The rules bundled in {@code dlp/rules.yaml}, loaded on first use and shared afterwards. */
@@ -51,7 +55,20 @@ public final class Scanner {
    */
   public static Scanner fromYaml(InputStream in) {
     requireNonNull(in, "in");
-    RuleLoader.RuleSet set = RuleLoader.loadSet(in);
+    return of(RuleLoader.loadSet(in));
+  }
+
+  /**
+   * A scanner with the rules of the rule file at {@code file}, checked whole first.
+   *
+   * @throws InvalidRulesException listing every problem ({@code FILE: rule ID: KEY: PROBLEM}) when
+   *     the file is not valid or cannot be read
+   */
+  public static Scanner fromFile(java.nio.file.Path file) {
+    return RuleCheck.of(file).scanner();
+  }
+
+  static Scanner of(RuleLoader.RuleSet set) {
     return new Scanner(set, set.names() ? NameDetector.bundled() : null);
   }
 
@@ -99,6 +116,17 @@ public final class Scanner {
       }
     }
     return List.copyOf(found);
+  }
+
+  /** The patterns and validators of this scanner's rules, in file order (names excluded). */
+  public List<RulePattern> rulePatterns() {
+    List<RulePattern> out = new ArrayList<>(rules.size());
+    for (Rule rule : rules) {
+      Validator validator = rule.validator();
+      out.add(
+          new RulePattern(rule.id(), rule.type(), rule.pattern().pattern(), validator::accepts));
+    }
+    return List.copyOf(out);
   }
 
   private static List<Finding> applyPolicy(
@@ -162,8 +190,9 @@ public final class Scanner {
     String s = text.toString();
     Prefilter.Hits hits = Prefilter.hits(s, keywords);
     List<Candidate> candidates = new ArrayList<>();
+    MatchFilter.Scratch scratch = new MatchFilter.Scratch(filterStates);
     for (int r = 0; r < rules.size(); r++) {
-      new AnchoredSearch(rules.get(r), r, s, hits, counters).run(candidates);
+      new AnchoredSearch(rules.get(r), r, s, hits, scratch, counters).run(candidates);
     }
     if (names != null) {
       names.detect(s, hits.capitalWords, rules.size(), candidates);

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class RuleLoaderTest {
 
-  private static final String VALID_RULE =
+  static final String VALID_RULE =
       """
       rules:
         - id: digits
@@ -98,6 +98,6 @@ class RuleLoaderTest {
   void brokenYamlIsRejected() {
     assertThatThrownBy(() -> Scanner.fromYaml(yaml("rules: [ {id: x")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("rule file is not valid YAML");
+        .hasMessageStartingWith("rule file: not valid YAML");
   }
 }

@@ -1,6 +1,7 @@
 package org.complianceproxy.proxy;
 
 import org.complianceproxy.proxy.cli.AuditCommand;
+import org.complianceproxy.proxy.cli.RulesCommand;
 import org.complianceproxy.proxy.cli.ServeCommand;
 import org.complianceproxy.proxy.cli.VaultCommand;
 import picocli.CommandLine;
@@ -16,6 +17,7 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       AuditCommand.class,
       VaultCommand.class,
+      RulesCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {
