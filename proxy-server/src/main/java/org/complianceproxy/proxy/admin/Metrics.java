@@ -31,7 +31,10 @@ public final class Metrics {
   /** error code -> count, for every request that ended in an error. */
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
 
-  /** Cumulative counts per latency bucket; the last slot is +Inf. */
+  /**
+   * Counts per latency bucket, not cumulative (one increment per request; {@link #render} sums them
+   * up); the last slot is above the highest bound.
+   */
   private final LongAdder[] latencyBuckets = new LongAdder[LATENCY_BUCKETS.length + 1];
 
   private final LongAdder latencySumMicros = new LongAdder();
@@ -72,12 +75,11 @@ public final class Metrics {
       errors.computeIfAbsent(outcome, k -> new LongAdder()).increment();
     }
     double seconds = latencyNanos / 1e9;
-    for (int i = 0; i < LATENCY_BUCKETS.length; i++) {
-      if (seconds <= LATENCY_BUCKETS[i]) {
-        latencyBuckets[i].increment();
-      }
+    int bucket = 0;
+    while (bucket < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[bucket]) {
+      bucket++;
     }
-    latencyBuckets[LATENCY_BUCKETS.length].increment();
+    latencyBuckets[bucket].increment();
     latencySumMicros.add(latencyNanos / 1000);
   }
 
@@ -116,14 +118,16 @@ public final class Metrics {
     out.append(
             "# HELP proxy_request_duration_seconds Time from request to the end of the response.\n")
         .append("# TYPE proxy_request_duration_seconds histogram\n");
+    long count = 0;
     for (int i = 0; i < LATENCY_BUCKETS.length; i++) {
+      count += latencyBuckets[i].sum();
       out.append("proxy_request_duration_seconds_bucket{le=\"")
           .append(LATENCY_BUCKETS[i])
           .append("\"} ")
-          .append(latencyBuckets[i].sum())
+          .append(count)
           .append('\n');
     }
-    long count = latencyBuckets[LATENCY_BUCKETS.length].sum();
+    count += latencyBuckets[LATENCY_BUCKETS.length].sum();
     out.append("proxy_request_duration_seconds_bucket{le=\"+Inf\"} ").append(count).append('\n');
     out.append("proxy_request_duration_seconds_sum ")
         .append(latencySumMicros.sum() / 1e6)

@@ -26,6 +26,8 @@ public final class AuditChain {
   // guarded by this
   private long nextSeq;
   private String prevHash = GENESIS;
+  // guarded by this; reused, since looking a digest up by name costs more than hashing a record
+  private final MessageDigest digest = sha256();
 
   public AuditChain(AuditJson json) {
     this.json = requireNonNull(json, "json");
@@ -39,7 +41,7 @@ public final class AuditChain {
   public synchronized byte[] next(AuditRecord record) {
     byte[] line = json.toJsonBytes(record, nextSeq, prevHash);
     nextSeq++;
-    prevHash = hash(line);
+    prevHash = HEX.formatHex(digest.digest(line));
     return line;
   }
 
@@ -50,8 +52,12 @@ public final class AuditChain {
 
   /** Lower-case hex SHA-256 of one record's bytes, as written into its successor. */
   public static String hash(byte[] line) {
+    return HEX.formatHex(sha256().digest(line));
+  }
+
+  private static MessageDigest sha256() {
     try {
-      return HEX.formatHex(MessageDigest.getInstance("SHA-256").digest(line));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java runtime has SHA-256", e);
     }

@@ -18,10 +18,11 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,10 +32,12 @@ import org.slf4j.LoggerFactory;
  * AuditChain}), in {@code <dataDir>/audit/spool-<utc time>-<seq>.jsonl}. It is the sink when no
  * Kafka is configured, and the write-ahead log that {@link KafkaAuditSink} ships to Kafka from.
  *
- * <p>{@link #emit} serializes on the caller's thread and queues the line; one writer thread appends
- * lines in queue order and fsyncs in groups: when 256 lines are waiting for an fsync, when the
- * oldest of them has waited 50 ms, and on close. A record is durable at most about 50 ms plus one
- * fsync after it was emitted.
+ * <p>{@link #emit} only queues the record, without a lock (it runs on event loops, see DESIGN.md,
+ * performance budget): one writer thread takes records in queue order, chains and serializes them
+ * ({@link AuditChain}), appends the lines and fsyncs in groups: when 256 lines are waiting for an
+ * fsync, when the oldest of them has waited 50 ms, and on close. A record is durable at most about
+ * 50 ms plus one fsync after it was emitted. Records of one emitting thread keep their order; chain
+ * order is file order.
  *
  * <p>Files are never appended to once closed: each sink writes new files, rolled at 64 MiB, whose
  * names sort in the order they were written ({@link #spoolFiles}), so a replayer can read them
@@ -48,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * shipped), and the sink is unhealthy meanwhile. Nothing is dropped.
  *
  * <p>The queue is unbounded so that {@code emit} neither blocks nor drops; {@link #healthy()} turns
- * false while the writer is failing, the disk limit is reached or more than 100,000 lines are
+ * false while the writer is failing, the disk limit is reached or more than 100,000 records are
  * waiting, which is the signal for strict mode to refuse traffic.
  */
 public final class SpoolAuditSink implements AuditSink {
@@ -61,8 +64,8 @@ public final class SpoolAuditSink implements AuditSink {
   private static final DateTimeFormatter FILE_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
   private static final byte[] NEWLINE = {'\n'};
-  // Identity sentinel: the writer drains what is queued, fsyncs and stops.
-  private static final byte[] CLOSE = new byte[0];
+  // Set in gate by close(): emit() refuses records from then on.
+  private static final int GATE_CLOSED = 1 << 30;
   private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
   private static final Duration FULL_PAUSE = Duration.ofMillis(50);
   private static final long DEFAULT_MAX_FILE_BYTES = 64L << 20;
@@ -71,9 +74,8 @@ public final class SpoolAuditSink implements AuditSink {
 
   // <dataDir>/audit
   private final Path directory;
+  // Writer thread only (its lock is uncontended): the writer chains in queue order.
   private final AuditChain chain;
-  // Orders chaining with queueing, so that seq order is file order.
-  private final Object emitLock = new Object();
   // The files under directory may take at most this much disk.
   private final long maxDiskBytes;
   // What the spool files take now: written lines plus earlier files, minus deleted ones.
@@ -95,11 +97,20 @@ public final class SpoolAuditSink implements AuditSink {
   private final long maxFileBytes;
   // healthy() is false while more lines than this wait in the queue.
   private final int backlogLimit;
-  // Serialized lines from emit() to the writer thread, and CLOSE last.
-  private final BlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
+  // Records from emit() to the writer thread, lock-free for the emitting event loops.
+  private final Queue<AuditRecord> queue = new ConcurrentLinkedQueue<>();
+  // Records in queue (the queue's own size() is linear).
+  private final AtomicInteger queued = new AtomicInteger();
+  // emit() calls in progress, plus GATE_CLOSED once close() began; close() waits for the calls.
+  private final AtomicInteger gate = new AtomicInteger();
+  // The writer, while parked, wants to be woken once queued reaches this (1: at the first record).
+  private volatile int wakeAt = 1;
+  private volatile boolean writerParked;
   private final Thread writer;
   // Set by close(); emit() refuses records afterwards.
   private volatile boolean closed;
+  // Set by close() once no emit() is in progress: the writer drains the queue, fsyncs and stops.
+  private volatile boolean closeRequested;
   // True from an I/O error until the next successful fsync.
   private volatile boolean failing;
 
@@ -212,21 +223,31 @@ public final class SpoolAuditSink implements AuditSink {
     }
   }
 
-  /** Chains the record and queues its line; never blocks on I/O. */
+  /**
+   * Queues the record for the writer, which chains, serializes and writes it; never blocks, takes
+   * no lock.
+   */
   @Override
   public void emit(AuditRecord record) {
     requireNonNull(record, "record");
-    synchronized (emitLock) {
-      if (closed) {
-        throw new IllegalStateException("audit spool " + directory + " is closed");
+    if ((gate.getAndIncrement() & GATE_CLOSED) != 0) {
+      gate.decrementAndGet();
+      throw new IllegalStateException("audit spool " + directory + " is closed");
+    }
+    try {
+      queue.add(record);
+      int waiting = queued.incrementAndGet();
+      if (writerParked && waiting >= wakeAt) {
+        LockSupport.unpark(writer);
       }
-      queue.add(chain.next(record));
+    } finally {
+      gate.decrementAndGet();
     }
   }
 
   @Override
   public boolean healthy() {
-    return !closed && !failing && !full && writer.isAlive() && queue.size() <= backlogLimit;
+    return !closed && !failing && !full && writer.isAlive() && queued.get() <= backlogLimit;
   }
 
   /** The spool's directory, {@code <dataDir>/audit}. */
@@ -333,9 +354,9 @@ public final class SpoolAuditSink implements AuditSink {
     }
   }
 
-  /** Lines emitted and not yet handed to the writer. */
+  /** Records emitted and not yet taken by the writer. */
   public int backlog() {
-    return queue.size();
+    return queued.get();
   }
 
   /**
@@ -344,13 +365,19 @@ public final class SpoolAuditSink implements AuditSink {
    */
   @Override
   public void close() {
-    synchronized (emitLock) {
+    synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
-      queue.add(CLOSE);
     }
+    gate.addAndGet(GATE_CLOSED);
+    while (gate.get() != GATE_CLOSED) {
+      // An emit() that passed the gate before it closed is adding its record: a few instructions.
+      Thread.onSpinWait();
+    }
+    closeRequested = true;
+    LockSupport.unpark(writer);
     try {
       writer.join(CLOSE_TIMEOUT.toMillis());
     } catch (InterruptedException e) {
@@ -362,7 +389,7 @@ public final class SpoolAuditSink implements AuditSink {
               + " not yet fsynced are not on disk",
           directory,
           CLOSE_TIMEOUT.toSeconds(),
-          queue.size());
+          queued.get());
     }
   }
 
@@ -381,7 +408,7 @@ public final class SpoolAuditSink implements AuditSink {
       } catch (IOException | RuntimeException e) {
         onWriteFailure(e);
       }
-      if (closing && unsynced.isEmpty() && queue.isEmpty()) {
+      if (closing && unsynced.isEmpty() && queued.get() == 0) {
         break;
       }
     }
@@ -396,33 +423,30 @@ public final class SpoolAuditSink implements AuditSink {
     }
   }
 
-  // Moves queued lines into unsynced; waits for the first one only while no fsync is pending.
-  // Returns true once CLOSE was taken.
+  // Chains and serializes queued records into unsynced; parks for the first one only while no fsync
+  // is pending, else at most until the fsync is due. Returns true once close() asked to stop.
   private boolean awaitLines(boolean closing) {
-    List<byte[]> taken = new ArrayList<>();
-    try {
-      byte[] first;
-      if (closing) {
-        first = queue.poll();
-      } else if (unsynced.isEmpty()) {
-        first = queue.take();
-      } else {
-        long waitNanos = firstUnsyncedNanos + syncInterval.toNanos() - System.nanoTime();
-        first = waitNanos > 0 ? queue.poll(waitNanos, TimeUnit.NANOSECONDS) : queue.poll();
-      }
-      if (first == null) {
-        return false;
-      }
-      taken.add(first);
-      queue.drainTo(taken, 4 * syncRecords);
-    } catch (InterruptedException e) {
-      // Nobody interrupts the writer; treat it as a request to close.
-      return true;
+    if (!closing && queued.get() == 0) {
+      park();
     }
-    boolean sawClose = false;
-    for (byte[] line : taken) {
-      if (line == CLOSE) {
-        sawClose = true;
+    // Read before draining: every record emitted before close() is in the queue by then. Nobody
+    // interrupts the writer; an interrupt counts as a request to close.
+    boolean stop = closing || closeRequested || Thread.interrupted();
+    int limit = 4 * syncRecords;
+    AuditRecord record;
+    while (limit-- > 0 && (record = queue.poll()) != null) {
+      queued.decrementAndGet();
+      byte[] line;
+      try {
+        line = chain.next(record);
+      } catch (RuntimeException e) {
+        // Not writable as JSON (a bug, not I/O): no retry can help. Logged by kind and exception
+        // class only: messages may quote field values.
+        log.error(
+            "audit spool {}: a {} record cannot be serialized: {}",
+            directory,
+            record.kind(),
+            e.getClass().getName());
         continue;
       }
       if (unsynced.isEmpty()) {
@@ -430,7 +454,32 @@ public final class SpoolAuditSink implements AuditSink {
       }
       unsynced.add(line);
     }
-    return sawClose;
+    return stop;
+  }
+
+  // Parks until a record arrives (or, with lines waiting for an fsync, until enough arrive to make
+  // one due, or the oldest line's fsync is due), or close() is called.
+  private void park() {
+    long waitNanos = -1;
+    if (!unsynced.isEmpty()) {
+      waitNanos = firstUnsyncedNanos + syncInterval.toNanos() - System.nanoTime();
+      if (waitNanos <= 0) {
+        return;
+      }
+      wakeAt = Math.max(1, syncRecords - unsynced.size());
+    } else {
+      wakeAt = 1;
+    }
+    writerParked = true;
+    // Re-checked after announcing the park, so that an emit() in between is not missed.
+    if (queued.get() < wakeAt && !closeRequested) {
+      if (waitNanos < 0) {
+        LockSupport.park(this);
+      } else {
+        LockSupport.parkNanos(this, waitNanos);
+      }
+    }
+    writerParked = false;
   }
 
   private boolean syncIsDue() {

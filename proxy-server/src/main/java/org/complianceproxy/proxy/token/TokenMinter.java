@@ -37,16 +37,11 @@ public final class TokenMinter {
   private static final int FINGERPRINT_BYTES = 16;
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
-  // Mac instances are not thread-safe and costly to look up; init() with a new key is cheap
-  private static final ThreadLocal<Mac> HMAC =
-      ThreadLocal.withInitial(
-          () -> {
-            try {
-              return Mac.getInstance("HmacSHA256");
-            } catch (NoSuchAlgorithmException e) {
-              throw new IllegalStateException("HmacSHA256 is unavailable", e);
-            }
-          });
+  // Mac instances are not thread-safe and costly to look up, and init() costs more than the MAC of
+  // a short value: each thread keeps one per purpose, keyed for the tenant it served last
+  private static final ThreadLocal<KeyedMac> TOKEN_MAC = ThreadLocal.withInitial(KeyedMac::new);
+  private static final ThreadLocal<KeyedMac> FINGERPRINT_MAC =
+      ThreadLocal.withInitial(KeyedMac::new);
 
   // where the tenant keys come from
   private final KeyProvider keys;
@@ -70,10 +65,12 @@ public final class TokenMinter {
     requireNonNull(type, "type");
     requireNonNull(value, "value");
     byte[] tag = type.tag().getBytes(UTF_8);
-    Mac mac = hmac(keys.forTenant(tenant).tokenKey());
+    byte[] text = value.toString().getBytes(UTF_8);
+    // Nothing between the first update and doFinal can throw, so the Mac is always left reset.
+    Mac mac = TOKEN_MAC.get().keyedWith(keys.forTenant(tenant).tokenKey());
     mac.update(tag);
     mac.update((byte) 0);
-    mac.update(value.toString().getBytes(UTF_8));
+    mac.update(text);
     byte[] digest = mac.doFinal();
 
     long first64 = 0;
@@ -94,8 +91,9 @@ public final class TokenMinter {
     requireNonNull(type, "type");
     requireNonNull(value, "value");
     String normalized = Normalization.normalize(type, value);
-    Mac mac = hmac(keys.forTenant(tenant).fingerprintKey());
-    byte[] digest = mac.doFinal(normalized.getBytes(UTF_8));
+    byte[] text = normalized.getBytes(UTF_8);
+    byte[] digest =
+        FINGERPRINT_MAC.get().keyedWith(keys.forTenant(tenant).fingerprintKey()).doFinal(text);
     char[] hex = new char[FINGERPRINT_BYTES * 2];
     for (int i = 0; i < FINGERPRINT_BYTES; i++) {
       hex[2 * i] = HEX[(digest[i] >> 4) & 0xf];
@@ -104,13 +102,32 @@ public final class TokenMinter {
     return new String(hex);
   }
 
-  private static Mac hmac(SecretKey key) {
-    Mac mac = HMAC.get();
-    try {
-      mac.init(key);
-    } catch (InvalidKeyException e) {
-      throw new IllegalStateException("tenant key is not an HMAC key", e);
+  /** One thread's HMAC-SHA256, initialized with the key it was last asked for. */
+  private static final class KeyedMac {
+    private final Mac mac;
+    // the key mac is initialized with; identity suffices: key providers hand out cached keys
+    private SecretKey key;
+
+    KeyedMac() {
+      try {
+        mac = Mac.getInstance("HmacSHA256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("HmacSHA256 is unavailable", e);
+      }
     }
-    return mac;
+
+    // doFinal() leaves a Mac reset to its key, ready for the next value under the same key.
+    Mac keyedWith(SecretKey wanted) {
+      if (wanted != key) {
+        try {
+          mac.init(wanted);
+        } catch (InvalidKeyException e) {
+          key = null;
+          throw new IllegalStateException("tenant key is not an HMAC key", e);
+        }
+        key = wanted;
+      }
+      return mac;
+    }
   }
 }

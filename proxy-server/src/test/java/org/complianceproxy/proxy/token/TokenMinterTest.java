@@ -6,8 +6,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -113,6 +118,37 @@ class TokenMinterTest {
   void fingerprintsAreKeyedPerTenant() {
     assertThat(minter.fingerprint("acme", EntityType.CARD, "4111111111111111"))
         .isNotEqualTo(minter.fingerprint("globex", EntityType.CARD, "4111111111111111"));
+  }
+
+  @Test
+  void interleavedTenantsAndPurposesOnOneThreadGiveWhatEachGivesOnAFreshThread() throws Exception {
+    List<Callable<String>> steps =
+        List.of(
+            () -> minter.mint("acme", EntityType.CARD, "4111 1111 1111 1111"),
+            () -> minter.fingerprint("acme", EntityType.CARD, "4111 1111 1111 1111"),
+            () -> minter.mint("globex", EntityType.CARD, "4111 1111 1111 1111"),
+            () -> minter.mint("acme", EntityType.EMAIL, "ann@example.com"),
+            () -> minter.fingerprint("globex", EntityType.CARD, "4111 1111 1111 1111"),
+            () -> minter.fingerprint("acme", EntityType.CARD, "4111 1111 1111 1111"),
+            () -> minter.mint("acme", EntityType.CARD, "4111 1111 1111 1111"));
+    List<String> alone = new ArrayList<>();
+    for (Callable<String> step : steps) {
+      ExecutorService fresh = Executors.newSingleThreadExecutor();
+      try {
+        alone.add(fresh.submit(step).get());
+      } finally {
+        fresh.shutdown();
+      }
+    }
+
+    List<String> interleaved = new ArrayList<>();
+    for (Callable<String> step : steps) {
+      interleaved.add(step.call());
+    }
+
+    assertThat(interleaved).isEqualTo(alone);
+    assertThat(interleaved.get(0)).isEqualTo(interleaved.get(6)).isNotEqualTo(interleaved.get(2));
+    assertThat(interleaved.get(1)).isEqualTo(interleaved.get(5)).isNotEqualTo(interleaved.get(4));
   }
 
   // Fixed in-memory keys: the property is about the token's shape, not about the keyring.
