@@ -68,7 +68,10 @@ class AuditSchemasTest {
               + "\"config_sha256\":\""
               + "0".repeat(64)
               + "\","
-              + "\"changed_keys\":[\"audit.strict\"]}");
+              + "\"changed_keys\":[\"audit.strict\"],"
+              + "\"previous_config_sha256\":\""
+              + "1".repeat(64)
+              + "\"}");
 
   @Test
   void everyKindHasASampleAndEverySampleIsValid() {

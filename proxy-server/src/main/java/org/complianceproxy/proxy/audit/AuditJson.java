@@ -199,5 +199,6 @@ public final class AuditJson {
       }
       json.writeEndArray();
     }
+    json.writeStringField("previous_config_sha256", r.previousConfigSha256());
   }
 }

@@ -3,6 +3,7 @@ package org.complianceproxy.proxy.audit;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -34,7 +36,10 @@ public final class AuditKafkaReader implements AutoCloseable {
     }
   }
 
-  /** Told how far a long read got: records read so far of the total to read. */
+  /**
+   * Told how far a long read got: records read so far of the total to read; first with {@code read}
+   * 0 before anything is read.
+   */
   @FunctionalInterface
   public interface Progress {
     void update(long read, long total);
@@ -42,6 +47,9 @@ public final class AuditKafkaReader implements AutoCloseable {
 
   private static final Duration POLL = Duration.ofMillis(200);
   private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(15);
+
+  /** How far a proxy's clock may step back between writing a record and shipping it. */
+  static final long CLOCK_STEP_SECONDS = 60;
 
   private final KafkaConsumer<String, byte[]> consumer;
   private final String topic;
@@ -87,24 +95,86 @@ public final class AuditKafkaReader implements AutoCloseable {
    * partition in offset order; returns how many were read.
    */
   public long readAll(Consumer<Line> sink, Progress progress) {
+    return readRange(null, null, Duration.ZERO, sink, progress);
+  }
+
+  /**
+   * The part of each partition that can hold records with {@code since <= ts < until}, found with
+   * {@link KafkaConsumer#offsetsForTimes} instead of reading the whole topic; returns how many
+   * records were read. Callers still filter by {@code ts}: the range may hold records outside the
+   * period.
+   *
+   * <p>The shipper sends a record after the proxy wrote it, so its Kafka timestamp (the send time)
+   * is never before its {@code ts}: reading starts at the first offset stamped at or after {@code
+   * since} minus {@value #CLOCK_STEP_SECONDS} s (for clock steps on the proxy's host). A record
+   * written before {@code until} is shipped after it when Kafka was unreachable, so reading ends at
+   * the first offset stamped at or after {@code until + maxDeliveryDelay}; a record delivered later
+   * than that is not seen.
+   *
+   * @param since null: from the beginning
+   * @param until null: to the end as of now ({@code maxDeliveryDelay} is then unused)
+   */
+  public long readRange(
+      Instant since,
+      Instant until,
+      Duration maxDeliveryDelay,
+      Consumer<Line> sink,
+      Progress progress) {
+    requireNonNull(maxDeliveryDelay, "maxDeliveryDelay");
+    if (maxDeliveryDelay.isNegative()) {
+      throw new IllegalArgumentException(
+          "maxDeliveryDelay: " + maxDeliveryDelay + " (expected: >= 0)");
+    }
     if (partitions.isEmpty()) {
       return 0;
     }
     Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-    Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions);
-    long total = 0;
+    Map<TopicPartition, Long> from =
+        since == null
+            ? consumer.beginningOffsets(partitions)
+            : offsetsAt(since.minusSeconds(CLOCK_STEP_SECONDS), end);
+    Map<TopicPartition, Long> to =
+        until == null ? end : offsetsAt(until.plus(maxDeliveryDelay), end);
+    return read(from, to, sink, progress);
+  }
+
+  // The first offset of each partition stamped at or after time; the end when there is none.
+  private Map<TopicPartition, Long> offsetsAt(Instant time, Map<TopicPartition, Long> end) {
+    Map<TopicPartition, Long> query = new HashMap<>();
+    long millis = Math.max(0, time.toEpochMilli());
     for (TopicPartition p : partitions) {
-      total += end.get(p) - begin.get(p);
+      query.put(p, millis);
     }
-    consumer.seekToBeginning(partitions);
+    Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(query);
+    Map<TopicPartition, Long> offsets = new HashMap<>();
+    for (TopicPartition p : partitions) {
+      OffsetAndTimestamp at = found.get(p);
+      offsets.put(p, at == null ? end.get(p) : at.offset());
+    }
+    return offsets;
+  }
+
+  private long read(
+      Map<TopicPartition, Long> from,
+      Map<TopicPartition, Long> to,
+      Consumer<Line> sink,
+      Progress progress) {
+    long total = 0;
     Map<TopicPartition, Long> remaining = new HashMap<>();
     for (TopicPartition p : partitions) {
-      if (end.get(p) > begin.get(p)) {
-        remaining.put(p, end.get(p));
+      if (to.get(p) > from.get(p)) {
+        total += to.get(p) - from.get(p);
+        remaining.put(p, to.get(p));
       }
     }
     consumer.assign(remaining.keySet());
+    for (TopicPartition p : remaining.keySet()) {
+      consumer.seek(p, from.get(p));
+    }
     long read = 0;
+    if (progress != null) {
+      progress.update(0, total);
+    }
     while (!remaining.isEmpty()) {
       for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
         TopicPartition p = new TopicPartition(r.topic(), r.partition());

@@ -12,17 +12,30 @@ import java.util.List;
  * @param configSha256 hex SHA-256 of the effective configuration without secrets, or {@code null}
  * @param changedKeys names of the configuration keys that changed ({@code config_change}), or
  *     {@code null}
+ * @param previousConfigSha256 for {@code config_change}, the {@code configSha256} the previous
+ *     start recorded; {@code null} otherwise
  */
 public record LifecycleRecord(
     Instant timestamp,
     String event,
     String proxyVersion,
     String configSha256,
-    List<String> changedKeys)
+    List<String> changedKeys,
+    String previousConfigSha256)
     implements AuditRecord {
 
   public LifecycleRecord {
     changedKeys = changedKeys == null ? null : List.copyOf(changedKeys);
+  }
+
+  /** A record without a previous configuration hash (start, stop). */
+  public LifecycleRecord(
+      Instant timestamp,
+      String event,
+      String proxyVersion,
+      String configSha256,
+      List<String> changedKeys) {
+    this(timestamp, event, proxyVersion, configSha256, changedKeys, null);
   }
 
   public static LifecycleRecord start(String proxyVersion, String configSha256) {
@@ -31,6 +44,25 @@ public record LifecycleRecord(
 
   public static LifecycleRecord stop(String proxyVersion) {
     return new LifecycleRecord(Instant.now(), "stop", proxyVersion, null, null);
+  }
+
+  /**
+   * The configuration differs from the one the previous start of this data directory ran with.
+   *
+   * @param changedKeys top-level configuration keys whose values changed, e.g. {@code audit}
+   */
+  public static LifecycleRecord configChange(
+      String proxyVersion,
+      String previousConfigSha256,
+      String configSha256,
+      List<String> changedKeys) {
+    return new LifecycleRecord(
+        Instant.now(),
+        "config_change",
+        proxyVersion,
+        configSha256,
+        changedKeys,
+        previousConfigSha256);
   }
 
   @Override

@@ -41,7 +41,11 @@ public final class AuditQueryCommand implements Callable<Integer> {
     try {
       AuditQuery.Filter filter = filters.toFilter(Instant.now());
       AuditQuery query = new AuditQuery();
-      source.readAll((stream, position, key, value) -> query.add(key, value), err);
+      source.read(
+          filter.since(),
+          filter.until(),
+          (stream, position, key, value) -> query.add(key, value),
+          err);
       List<AuditQuery.Item> items = query.matching(filter);
       if (limit != null && items.size() > limit) {
         items = items.subList(items.size() - limit, items.size());

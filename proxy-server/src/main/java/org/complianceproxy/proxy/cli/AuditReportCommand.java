@@ -43,7 +43,11 @@ public final class AuditReportCommand implements Callable<Integer> {
     try {
       AuditQuery.Filter filter = filters.toFilter(Instant.now());
       AuditQuery query = new AuditQuery();
-      source.readAll((stream, position, key, value) -> query.add(key, value), err);
+      source.read(
+          filter.since(),
+          filter.until(),
+          (stream, position, key, value) -> query.add(key, value),
+          err);
       AuditQuery.Report report = query.report(filter);
       List<List<String>> rows = new ArrayList<>();
       for (Map.Entry<List<String>, Long> e : report.findings().entrySet()) {

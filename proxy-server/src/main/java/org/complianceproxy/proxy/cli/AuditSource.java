@@ -6,6 +6,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.complianceproxy.proxy.audit.AuditKafkaReader;
 import org.complianceproxy.proxy.audit.KafkaAuditSink;
@@ -48,25 +50,61 @@ public final class AuditSource {
   @Option(names = "--quiet", description = "No progress on standard error.")
   boolean quiet;
 
+  @Option(
+      names = "--max-delivery-delay",
+      paramLabel = "AGE",
+      defaultValue = "1d",
+      description = {
+        "With --until: how late after its time a record may have reached Kafka (a Kafka outage",
+        "delays shipping); reading stops at records shipped this long after --until"
+            + " (default: ${DEFAULT-VALUE}; 30m, 24h, 7d)."
+      })
+  String maxDeliveryDelay;
+
   /** Reads every record; returns how many. Progress goes to {@code err} every half second. */
   long readAll(Sink sink, PrintWriter err) {
+    return read(null, null, sink, err);
+  }
+
+  /**
+   * Reads the records that can fall into {@code [since, until)} (null: open), using the Kafka
+   * timestamps to skip the rest of the topic ({@link AuditKafkaReader#readRange}); the spool is
+   * read whole. Callers still filter by time. Returns how many records were read.
+   */
+  long read(Instant since, Instant until, Sink sink, PrintWriter err) {
     if (spool != null) {
       return readSpool(sink);
     }
     requireKafka();
-    Progress progress = new Progress(err, quiet);
+    Duration delay = deliveryDelay();
+    Progress progress = new Progress(err, quiet, topic);
     try (AuditKafkaReader reader = new AuditKafkaReader(bootstrapServers, topic)) {
       if (reader.partitionCount() == 0) {
         throw new IllegalArgumentException(
             "topic: '" + topic + "' does not exist on " + bootstrapServers);
       }
       long read =
-          reader.readAll(
+          reader.readRange(
+              since,
+              until,
+              delay,
               line -> sink.accept(line.stream(), line.offset(), line.key(), line.value()),
               progress::update);
       progress.done(read);
       return read;
     }
+  }
+
+  private Duration deliveryDelay() {
+    Instant now = Instant.now();
+    Instant then = AuditFilterOptions.time("--max-delivery-delay", maxDeliveryDelay, now);
+    if (then == null || then.isAfter(now) || maxDeliveryDelay.contains("T")) {
+      throw new IllegalArgumentException(
+          "--max-delivery-delay: '"
+              + maxDeliveryDelay
+              + "' (expected: an age such as 30m, 24h, 7d)");
+    }
+    return Duration.between(then, now);
   }
 
   /** Follows the topic, starting {@code last} records before the end of each partition. */
@@ -111,20 +149,34 @@ public final class AuditSource {
     return read;
   }
 
-  /** "read 1,200 of 50,000 records (2%)" on standard error, at most twice a second. */
+  /**
+   * On standard error: what will be read, then "read 1,200 of 50,000 records (2%)" at most twice a
+   * second.
+   */
   private static final class Progress {
     private final PrintWriter err;
     private final boolean quiet;
+    private final String topic;
     private long lastNanos = System.nanoTime();
     private boolean shown;
+    private boolean started;
 
-    Progress(PrintWriter err, boolean quiet) {
+    Progress(PrintWriter err, boolean quiet, String topic) {
       this.err = err;
       this.quiet = quiet;
+      this.topic = topic;
     }
 
     void update(long read, long total) {
-      if (quiet || System.nanoTime() - lastNanos < 500_000_000L) {
+      if (quiet) {
+        return;
+      }
+      if (!started) {
+        started = true;
+        err.printf("audit: reading %,d records of topic %s%n", total, topic);
+        err.flush();
+      }
+      if (System.nanoTime() - lastNanos < 500_000_000L) {
         return;
       }
       lastNanos = System.nanoTime();

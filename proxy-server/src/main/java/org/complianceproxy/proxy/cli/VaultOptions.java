@@ -4,10 +4,14 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.complianceproxy.proxy.audit.AuditSink;
+import org.complianceproxy.proxy.audit.AuditSinks;
+import org.complianceproxy.proxy.audit.LifecycleRecord;
 import org.complianceproxy.proxy.config.ConfigException;
 import org.complianceproxy.proxy.config.ConfigLoader;
 import org.complianceproxy.proxy.config.ProxyConfig;
@@ -20,6 +24,11 @@ import picocli.CommandLine.Option;
  * What every {@code vault} subcommand takes: the configuration (as {@code serve} reads it), the
  * tenant, the reason, and the admin key, read from an environment variable so that it never shows
  * in a process list or a shell history.
+ *
+ * <p>Operations are audited like the admin API's: in {@code <dataDir>/vault/operations.jsonl} and
+ * as {@code vault_operation} records in the audit trail, through a sink built as {@code serve}
+ * builds it (spool under {@code <dataDir>/audit}, shipped to {@code KAFKA_BOOTSTRAP_SERVERS} when
+ * set), closed before the command exits so that everything is flushed.
  */
 final class VaultOptions {
 
@@ -73,18 +82,53 @@ final class VaultOptions {
       err.println("compliance-proxy: " + adminKeyEnv + " does not hold a configured admin key");
       return FAILED;
     }
-    try (VaultStack stack = VaultStack.open(cfg)) {
-      return action.run(stack, actor.get(), out, err);
-    } catch (ProxyException e) {
-      err.println("compliance-proxy: " + e.getMessage());
+    AuditSink trail;
+    try {
+      trail = AuditSinks.create(cfg.audit(), cfg.dataDir(), instanceId());
+    } catch (RuntimeException e) {
+      err.println("compliance-proxy: cannot open the audit trail: " + e.getMessage());
       return FAILED;
-    } catch (Exception e) {
-      err.println("compliance-proxy: " + e.getMessage());
-      return FAILED;
+    }
+    try {
+      return run(cfg, trail, actor.get(), out, err, action);
     } finally {
+      // Closing flushes the spool and ships it to Kafka when configured.
+      trail.emit(LifecycleRecord.stop(version()));
+      trail.close();
       out.flush();
       err.flush();
     }
+  }
+
+  private static int run(
+      ProxyConfig cfg,
+      AuditSink trail,
+      String actor,
+      PrintWriter out,
+      PrintWriter err,
+      Action action) {
+    try (VaultStack stack = VaultStack.open(cfg, trail)) {
+      return action.run(stack, actor, out, err);
+    } catch (Exception e) {
+      err.println("compliance-proxy: " + e.getMessage());
+      return FAILED;
+    }
+  }
+
+  /**
+   * This run's instance in the audit trail: a chain of its own (its operations, then a lifecycle
+   * {@code stop}), apart from any proxy that shares the data directory or the topic.
+   */
+  static String instanceId() {
+    String host = System.getenv("HOSTNAME");
+    return "vault-cli-"
+        + (host == null || host.isBlank() ? "" : host + "-")
+        + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  static String version() {
+    String version = VaultOptions.class.getPackage().getImplementationVersion();
+    return version == null ? "dev" : version;
   }
 
   /** Waits for an operation; its {@link ProxyException} is rethrown as is. */

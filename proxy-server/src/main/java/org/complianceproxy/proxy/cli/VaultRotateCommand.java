@@ -1,6 +1,7 @@
 package org.complianceproxy.proxy.cli;
 
 import java.io.PrintWriter;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,10 +24,15 @@ public final class VaultRotateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    return call(System.getenv());
+  }
+
+  /** {@link #call()} with {@code env} in place of the process environment. */
+  Integer call(Map<String, String> env) {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     return options.run(
-        System.getenv(),
+        env,
         out,
         err,
         (stack, actor, o, e) -> {

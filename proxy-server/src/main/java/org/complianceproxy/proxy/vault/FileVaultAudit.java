@@ -21,8 +21,9 @@ import org.complianceproxy.proxy.error.ProxyException;
 
 /**
  * Vault operations as JSON lines in {@code <dataDir>/vault/operations.jsonl}, each forced to disk
- * before its future completes; one line per record, {@code "kind":"vault_operation"}. The audit
- * topic takes them over once the audit package has a record kind for them.
+ * before its future completes; one line per record, {@code "kind":"vault_operation"}. This is the
+ * local, fsync'd copy that exists before a reveal discloses anything or a shred starts; {@link
+ * TrailVaultAudit} puts the same operations into the chained audit trail (spool, Kafka).
  */
 public final class FileVaultAudit implements VaultAudit, AutoCloseable {
 
@@ -69,6 +70,7 @@ public final class FileVaultAudit implements VaultAudit, AutoCloseable {
     ObjectNode node = JSON.createObjectNode();
     node.put("kind", "vault_operation");
     node.put("schema_version", 1);
+    node.put("request_id", record.requestId());
     node.put("timestamp", record.timestamp().toString());
     node.put("operation", record.operation());
     node.put("phase", record.phase());

@@ -9,6 +9,8 @@ import java.util.List;
  * What an officer or the scheduler did to the vault: reveal, rotate or shred. Holds tokens, never
  * the values they stand for.
  *
+ * @param requestId one id per operation, shared by its {@code requested} and final records (the
+ *     audit trail's {@code request_id}, so they stay in order on Kafka)
  * @param operation {@code reveal}, {@code rotate} or {@code shred}
  * @param phase {@code requested} before a rotation or shred runs, {@code done} or {@code failed}
  *     after any operation
@@ -16,11 +18,13 @@ import java.util.List;
  *     scheduler}
  * @param reason why, as the officer gave it
  * @param tokens the tokens asked for (reveal only)
+ * @param revealed those of {@code tokens} that were revealed (reveal only)
  * @param count reveal: tokens revealed; shred: entries removed (-1 if unknown); rotate: the new key
  *     version
  * @param detail a failure's message, or empty
  */
 public record VaultOperationEvent(
+    String requestId,
     Instant timestamp,
     String operation,
     String phase,
@@ -28,10 +32,12 @@ public record VaultOperationEvent(
     String actor,
     String reason,
     List<String> tokens,
+    List<String> revealed,
     int count,
     String detail) {
 
   public VaultOperationEvent {
+    requireNonNull(requestId, "requestId");
     requireNonNull(timestamp, "timestamp");
     requireNonNull(operation, "operation");
     requireNonNull(phase, "phase");
@@ -39,6 +45,7 @@ public record VaultOperationEvent(
     requireNonNull(actor, "actor");
     requireNonNull(reason, "reason");
     tokens = List.copyOf(tokens);
+    revealed = List.copyOf(revealed);
     requireNonNull(detail, "detail");
   }
 }

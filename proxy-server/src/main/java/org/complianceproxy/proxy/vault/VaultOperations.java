@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.regex.Pattern;
@@ -66,6 +67,7 @@ public final class VaultOperations {
     } catch (ProxyException e) {
       return CompletableFuture.failedFuture(e);
     }
+    String requestId = newRequestId();
     return vault
         .getAll(tenant, unique)
         .handle(
@@ -81,12 +83,14 @@ public final class VaultOperations {
               }
               VaultOperationEvent record =
                   record(
+                      requestId,
                       "reveal",
                       error == null ? "done" : "failed",
                       tenant,
                       actor,
                       reason,
                       unique,
+                      List.copyOf(ordered.keySet()),
                       ordered.size(),
                       error == null ? "" : message(error));
               return audit
@@ -171,19 +175,33 @@ public final class VaultOperations {
       String tenant,
       String reason,
       java.util.function.Supplier<CompletableFuture<Integer>> action) {
+    String requestId = newRequestId();
     return audit
-        .record(record(operation, "requested", tenant, actor, reason, List.of(), 0, ""))
+        .record(
+            record(
+                requestId,
+                operation,
+                "requested",
+                tenant,
+                actor,
+                reason,
+                List.of(),
+                List.of(),
+                0,
+                ""))
         .thenCompose(ignored -> action.get())
         .handle(
             (count, error) ->
                 audit
                     .record(
                         record(
+                            requestId,
                             operation,
                             error == null ? "done" : "failed",
                             tenant,
                             actor,
                             reason,
+                            List.of(),
                             List.of(),
                             error == null ? count : 0,
                             error == null ? "" : message(error)))
@@ -196,16 +214,33 @@ public final class VaultOperations {
   }
 
   private VaultOperationEvent record(
+      String requestId,
       String operation,
       String phase,
       String tenant,
       String actor,
       String reason,
       List<String> tokens,
+      List<String> revealed,
       int count,
       String detail) {
     return new VaultOperationEvent(
-        clock.instant(), operation, phase, tenant, actor, reason, tokens, count, detail);
+        requestId,
+        clock.instant(),
+        operation,
+        phase,
+        tenant,
+        actor,
+        reason,
+        tokens,
+        revealed,
+        count,
+        detail);
+  }
+
+  // The admin API has no request id of its own to hand down; one per operation keys its records.
+  private static String newRequestId() {
+    return "vault-" + UUID.randomUUID();
   }
 
   private EnvelopeKeyProvider envelopeOrRefuse(String what) {

@@ -1,5 +1,7 @@
 package org.complianceproxy.proxy.vault;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.IOException;
 import java.net.URI;
 import java.sql.SQLException;
@@ -9,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.complianceproxy.proxy.audit.AuditSink;
 import org.complianceproxy.proxy.config.ProxyConfig;
 import org.complianceproxy.proxy.config.ProxyConfig.VaultSettings;
 import org.complianceproxy.proxy.kms.EnvelopeKeyProvider;
@@ -70,7 +73,25 @@ public final class VaultStack implements AutoCloseable {
     this.resources = resources;
   }
 
+  /**
+   * The stack with vault operations recorded in {@code <dataDir>/vault/operations.jsonl} only, not
+   * in the audit trail; for tools and tests that have no audit sink. A serving proxy uses {@link
+   * #open(ProxyConfig, AuditSink)}.
+   */
   public static VaultStack open(ProxyConfig config) throws IOException {
+    return open(config, Optional.empty());
+  }
+
+  /**
+   * The stack with vault operations (admin API, CLI, scheduled rotation) recorded in the local file
+   * and then as {@code vault_operation} records in {@code trail} (see {@link TrailVaultAudit}),
+   * which must be open for as long as the stack; the stack does not close it.
+   */
+  public static VaultStack open(ProxyConfig config, AuditSink trail) throws IOException {
+    return open(config, Optional.of(requireNonNull(trail, "trail")));
+  }
+
+  private static VaultStack open(ProxyConfig config, Optional<AuditSink> trail) throws IOException {
     VaultSettings settings = config.vault();
     PostgresStore postgres = null;
     KmsAsyncClient kms = null;
@@ -108,8 +129,10 @@ public final class VaultStack implements AutoCloseable {
               ? new PostgresVault(postgres, keys, false)
               : LocalVault.open(config.dataDir(), keys);
       FileVaultAudit audit = new FileVaultAudit(config.dataDir());
+      VaultAudit recorded =
+          trail.<VaultAudit>map(sink -> new TrailVaultAudit(sink, audit)).orElse(audit);
       VaultOperations operations =
-          new VaultOperations(vault, Optional.ofNullable(envelope), audit, Clock.systemUTC());
+          new VaultOperations(vault, Optional.ofNullable(envelope), recorded, Clock.systemUTC());
       ScheduledExecutorService scheduler = null;
       if (envelope != null && settings.rotationInterval().isPresent()) {
         scheduler = scheduleRotation(operations, settings.rotationInterval().get());
@@ -181,7 +204,7 @@ public final class VaultStack implements AutoCloseable {
     return operations;
   }
 
-  /** Where vault operations are recorded. */
+  /** The local file vault operations are recorded in (besides the audit trail, if any). */
   public FileVaultAudit audit() {
     return audit;
   }

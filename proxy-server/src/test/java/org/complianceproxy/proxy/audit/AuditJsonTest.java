@@ -175,7 +175,7 @@ class AuditJsonTest {
         .endsWith(
             "\"event\":\"start\",\"proxy_version\":\"0.1.0\",\"config_sha256\":\""
                 + "ab".repeat(32)
-                + "\",\"changed_keys\":null}");
+                + "\",\"changed_keys\":null,\"previous_config_sha256\":null}");
   }
 
   @Test

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.complianceproxy.localkafka.LocalKafka;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -35,6 +36,11 @@ public final class KafkaBroker implements BeforeAllCallback {
       broker = startInTempDir();
     }
     return broker.bootstrapServers();
+  }
+
+  /** The shared broker's {@code bootstrap.servers} if a test started it, without starting it. */
+  public static synchronized Optional<String> startedBootstrapServers() {
+    return broker == null ? Optional.empty() : Optional.of(broker.bootstrapServers());
   }
 
   private static LocalKafka startInTempDir() {

@@ -10,6 +10,8 @@ import java.util.Random;
 /**
  * A seeded corpus of chat messages carrying card numbers, SSNs, emails, phone numbers and IBANs in
  * varied formats, with the PII values each message holds. The same seed gives the same corpus.
+ * Every value generated is also added to {@link PiiValues#shared()}, so that {@link AuditPiiGuard}
+ * looks for it in every audit record the tests produce.
  */
 public final class PiiCorpus {
 
@@ -97,19 +99,23 @@ public final class PiiCorpus {
     String number = body + luhnCheckDigit(body);
     int format = random.nextInt(3);
     if (format == 0) {
-      return number;
+      return issued(number, "CARD");
     }
     String sep = format == 1 ? " " : "-";
     if (length == 15) {
-      return number.substring(0, 4) + sep + number.substring(4, 10) + sep + number.substring(10);
+      return issued(
+          number.substring(0, 4) + sep + number.substring(4, 10) + sep + number.substring(10),
+          "CARD");
     }
-    return number.substring(0, 4)
-        + sep
-        + number.substring(4, 8)
-        + sep
-        + number.substring(8, 12)
-        + sep
-        + number.substring(12);
+    return issued(
+        number.substring(0, 4)
+            + sep
+            + number.substring(4, 8)
+            + sep
+            + number.substring(8, 12)
+            + sep
+            + number.substring(12),
+        "CARD");
   }
 
   public String ssn() {
@@ -119,7 +125,7 @@ public final class PiiCorpus {
     } while (area == 666);
     int group = 1 + random.nextInt(99);
     int serial = 1 + random.nextInt(9999);
-    return String.format("%03d-%02d-%04d", area, group, serial);
+    return issued(String.format("%03d-%02d-%04d", area, group, serial), "SSN");
   }
 
   public String email() {
@@ -130,7 +136,7 @@ public final class PiiCorpus {
     if (random.nextBoolean()) {
       local += "+" + (char) ('a' + random.nextInt(26)) + random.nextInt(100);
     }
-    return local + "@" + DOMAINS[random.nextInt(DOMAINS.length)];
+    return issued(local + "@" + DOMAINS[random.nextInt(DOMAINS.length)], "EMAIL");
   }
 
   public String phone() {
@@ -147,11 +153,13 @@ public final class PiiCorpus {
       if (!phones.isValidNumber(number)) {
         continue;
       }
-      return switch (random.nextInt(3)) {
-        case 0 -> String.format("+1 %d-%03d-%04d", area, exchange, line);
-        case 1 -> String.format("(%d) %03d-%04d", area, exchange, line);
-        default -> String.format("+1 (%d) %03d-%04d", area, exchange, line);
-      };
+      return issued(
+          switch (random.nextInt(3)) {
+            case 0 -> String.format("+1 %d-%03d-%04d", area, exchange, line);
+            case 1 -> String.format("(%d) %03d-%04d", area, exchange, line);
+            default -> String.format("+1 (%d) %03d-%04d", area, exchange, line);
+          },
+          "PHONE");
     }
   }
 
@@ -175,7 +183,7 @@ public final class PiiCorpus {
     String check = ibanCheckDigits(country, bban);
     String compact = country + check + bban;
     if (random.nextBoolean()) {
-      return compact;
+      return issued(compact, "IBAN");
     }
     StringBuilder grouped = new StringBuilder();
     for (int i = 0; i < compact.length(); i += 4) {
@@ -184,7 +192,12 @@ public final class PiiCorpus {
       }
       grouped.append(compact, i, Math.min(i + 4, compact.length()));
     }
-    return grouped.toString();
+    return issued(grouped.toString(), "IBAN");
+  }
+
+  private static String issued(String value, String entityType) {
+    PiiValues.shared().add(value, entityType);
+    return value;
   }
 
   private static String ibanCheckDigits(String country, String bban) {

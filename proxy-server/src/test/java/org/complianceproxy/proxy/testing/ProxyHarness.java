@@ -50,6 +50,7 @@ public final class ProxyHarness implements AutoCloseable {
       String upstreamBaseUrl, String yaml, Map<String, String> extraEnv, Path dataDir) {
     try {
       Files.createDirectories(dataDir);
+      AuditPiiGuard.watch(dataDir);
       Map<String, String> env = new HashMap<>();
       env.put("PROXY_LISTEN", "127.0.0.1:0");
       env.put("PROXY_ADMIN_LISTEN", "127.0.0.1:0");
