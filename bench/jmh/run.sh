@@ -1,7 +1,8 @@
 #!/bin/sh
-# Runs the JMH micro-benchmarks (scanner, token minting, streamed detokenizing per chunk, SSE codec).
+# Runs the JMH micro-benchmarks (scanner, token minting, the vault, streamed detokenizing per chunk,
+# SSE and event-stream codecs).
 # Usage: bench/jmh/run.sh [JMH options], e.g. bench/jmh/run.sh Scanner -f 1 -wi 2 -i 3
-# Without options: a short run of every benchmark (about 4 minutes).
+# Without options: a short run of every benchmark (about 9 minutes).
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"

@@ -101,6 +101,7 @@ public final class BenchMain {
           "-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true");
     }
     Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    String loadAtStart = Machine.loadAverage();
     List<Row> rows;
     try (BenchStack stack = BenchStack.start(root, work, proxyOptions)) {
       System.out.println(
@@ -122,7 +123,8 @@ public final class BenchMain {
       note = note.isEmpty() ? dlp : note + " " + dlp;
     }
     Report report =
-        new Report(rows, Machine.describe(started) + (note.isEmpty() ? "" : "\n\n" + note));
+        new Report(
+            rows, Machine.describe(started, loadAtStart) + (note.isEmpty() ? "" : "\n\n" + note));
     String notes =
         "Latency: open-loop runs count from each request's scheduled start (no coordinated"
             + " omission); closed-loop runs from each send. For streams, latency is the whole"

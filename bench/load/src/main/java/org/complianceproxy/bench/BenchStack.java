@@ -16,10 +16,11 @@ import java.util.Map;
 import org.complianceproxy.localkafka.LocalKafka;
 
 /**
- * Everything one bench run measures, started as separate processes on 127.0.0.1: the OpenAI
- * stand-in, a real Kafka broker for the audit trail, the proxy jar with DLP, tokens, vault and
- * Kafka audit on, and nginx as a plain reverse proxy in front of the same stand-in. Closing it
- * stops all of them.
+ * Everything one bench run measures, started as separate processes on 127.0.0.1: the OpenAI and
+ * Bedrock stand-ins, a real Kafka broker for the audit trail, the proxy jar with DLP, tokens, vault
+ * and Kafka audit on (and Bedrock pinned to {@value BedrockRequests#REGION}, pointed at its
+ * stand-in, with a key pair for tenant {@value #TENANT} at the native front door), and nginx as a
+ * plain reverse proxy in front of the OpenAI stand-in. Closing it stops all of them.
  */
 final class BenchStack implements AutoCloseable {
   static final String TENANT = "bench";
@@ -29,9 +30,11 @@ final class BenchStack implements AutoCloseable {
   private final List<AutoCloseable> started = new ArrayList<>();
   private final Path workDir;
   private ChildProcess standIn;
+  private ChildProcess bedrock;
   private ChildProcess proxy;
   private ChildProcess nginx;
   private int standInPort;
+  private int bedrockPort;
   private int proxyPort;
   private int adminPort;
   private int nginxPort;
@@ -49,7 +52,19 @@ final class BenchStack implements AutoCloseable {
     BenchStack stack = new BenchStack(workDir);
     try {
       Files.createDirectories(workDir);
-      stack.startStandIn(root.resolve("bench/stand-in/target/stand-in.jar"));
+      Path standInJar = root.resolve("bench/stand-in/target/stand-in.jar");
+      stack.standInPort = ChildProcess.freePort();
+      stack.standIn =
+          stack.startStandIn(
+              standInJar, "openai", stack.standInPort, List.of("--max-recorded", "0"));
+      stack.bedrockPort = ChildProcess.freePort();
+      // Streamed answers in writes of up to 4 KiB: the deltas stay small, the writes few.
+      stack.bedrock =
+          stack.startStandIn(
+              standInJar,
+              "bedrock",
+              stack.bedrockPort,
+              List.of("--max-recorded", "0", "--fragment-bytes", "4096"));
       LocalKafka kafka = LocalKafka.start(workDir.resolve("kafka"));
       stack.started.add(kafka);
       stack.startProxy(
@@ -91,6 +106,14 @@ final class BenchStack implements AutoCloseable {
     return standIn;
   }
 
+  int bedrockPort() {
+    return bedrockPort;
+  }
+
+  ChildProcess bedrock() {
+    return bedrock;
+  }
+
   /**
    * The sum of every series of a counter in the proxy's admin {@code /metrics}, or -1 when the
    * proxy does not answer.
@@ -111,27 +134,28 @@ final class BenchStack implements AutoCloseable {
     return Math.round(sum);
   }
 
-  private void startStandIn(Path jar) throws InterruptedException {
+  /** Starts {@code stand-in.jar <kind> --port <port> <options>} and waits until it listens. */
+  private ChildProcess startStandIn(Path jar, String kind, int port, List<String> options)
+      throws InterruptedException {
     requireFile(jar);
-    standInPort = ChildProcess.freePort();
-    standIn =
-        ChildProcess.start(
-            "stand-in",
+    List<String> command =
+        new ArrayList<>(
             List.of(
                 javaBin(),
                 "-Xms512m",
                 "-Xmx512m",
                 "-jar",
                 jar.toString(),
-                "openai",
+                kind,
                 "--port",
-                Integer.toString(standInPort),
-                "--max-recorded",
-                "0"),
-            Map.of(),
-            workDir.resolve("stand-in.log"));
-    started.add(standIn);
-    standIn.awaitPort(standInPort, START_TIMEOUT);
+                Integer.toString(port)));
+    command.addAll(options);
+    String name = "openai".equals(kind) ? "stand-in" : "stand-in-" + kind;
+    ChildProcess process =
+        ChildProcess.start(name, command, Map.of(), workDir.resolve(name + ".log"));
+    started.add(process);
+    process.awaitPort(port, START_TIMEOUT);
+    return process;
   }
 
   private void startProxy(Path jar, String kafkaBootstrap, List<String> javaOptions)
@@ -151,14 +175,22 @@ final class BenchStack implements AutoCloseable {
         ChildProcess.start(
             "proxy",
             command,
-            Map.of(
-                "PROXY_LISTEN", "127.0.0.1:" + proxyPort,
-                "PROXY_ADMIN_LISTEN", "127.0.0.1:" + adminPort,
-                "PROXY_DATA_DIR", workDir.resolve("proxy-data").toString(),
-                "PROXY_API_KEYS", TENANT + ":" + API_KEY,
-                "OPENAI_BASE_URL", "http://127.0.0.1:" + standInPort + "/v1",
-                "OPENAI_API_KEY", "sk-bench-upstream",
-                "KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrap),
+            Map.ofEntries(
+                Map.entry("PROXY_LISTEN", "127.0.0.1:" + proxyPort),
+                Map.entry("PROXY_ADMIN_LISTEN", "127.0.0.1:" + adminPort),
+                Map.entry("PROXY_DATA_DIR", workDir.resolve("proxy-data").toString()),
+                Map.entry("PROXY_API_KEYS", TENANT + ":" + API_KEY),
+                Map.entry("OPENAI_BASE_URL", "http://127.0.0.1:" + standInPort + "/v1"),
+                Map.entry("OPENAI_API_KEY", "sk-bench-upstream"),
+                Map.entry("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrap),
+                Map.entry("AWS_REGION", BedrockRequests.REGION),
+                Map.entry("BEDROCK_ENDPOINT", "http://127.0.0.1:" + bedrockPort),
+                Map.entry(
+                    "PROXY_AWS_KEYS",
+                    TENANT + ":" + BedrockRequests.ACCESS_KEY_ID + ":" + BedrockRequests.SECRET),
+                // the proxy's own credentials toward Bedrock (the AWS default provider chain)
+                Map.entry("AWS_ACCESS_KEY_ID", "AKIABENCHUPSTREAM001"),
+                Map.entry("AWS_SECRET_ACCESS_KEY", "bench-upstream-secret")),
             workDir.resolve("proxy.log"));
     started.add(proxy);
     proxy.awaitPort(adminPort, START_TIMEOUT);

@@ -19,8 +19,9 @@ import java.nio.charset.StandardCharsets;
  * (re)connects lazily when a send finds it closed. All its state is touched on its event loop only.
  *
  * <p>Pipeline: {@code HttpClientCodec}, then {@link ResponseReader}, which reads the response
- * without aggregating it (only the last bytes are kept, to check that a stream ended with {@code
- * [DONE]}); {@link io.netty.channel.SimpleChannelInboundHandler} releases every piece.
+ * without aggregating it (only the last bytes are kept, to check that an SSE stream ended with
+ * {@code [DONE]}, and an event stream's frames are followed by an {@link EventStreamFollower});
+ * {@link io.netty.channel.SimpleChannelInboundHandler} releases every piece.
  */
 final class Connection {
   private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
@@ -30,7 +31,7 @@ final class Connection {
     /**
      * @param intendedNanos when the exchange was meant to start (open loop) or started (closed)
      * @param firstByteNanos when the first body byte arrived, or 0 if none did
-     * @param ok status 200, and for a stream a body that ended with {@code data: [DONE]}
+     * @param ok status 200, and a complete answer of the workload's {@link Workload.Answer} kind
      */
     void done(Connection connection, long intendedNanos, long firstByteNanos, boolean ok);
   }
@@ -47,6 +48,7 @@ final class Connection {
   private boolean keepAlive;
   private final byte[] tail = new byte[DONE.length];
   private int tailLength;
+  private final EventStreamFollower frames = new EventStreamFollower();
 
   Connection(Bootstrap bootstrap, EventLoop loop) {
     this.bootstrap = bootstrap;
@@ -75,6 +77,7 @@ final class Connection {
     this.firstByteNanos = 0;
     this.status = 0;
     this.tailLength = 0;
+    frames.reset();
     if (channel != null && channel.isActive()) {
       write();
       return;
@@ -115,10 +118,14 @@ final class Connection {
       if (firstByteNanos == 0) {
         firstByteNanos = System.nanoTime();
       }
-      keepTail(bytes);
+      if (workload.answer() == Workload.Answer.EVENT_STREAM) {
+        frames.feed(bytes);
+      } else {
+        keepTail(bytes);
+      }
     }
     if (content instanceof LastHttpContent) {
-      boolean ok = status == 200 && (!workload.streaming() || endsWithDone());
+      boolean ok = status == 200 && completeAnswer();
       if (!keepAlive) {
         channel.close();
       }
@@ -149,6 +156,14 @@ final class Connection {
     System.arraycopy(tail, tailLength - keep, tail, 0, keep);
     bytes.getBytes(bytes.writerIndex() - n, tail, keep, n);
     tailLength = keep + n;
+  }
+
+  private boolean completeAnswer() {
+    return switch (workload.answer()) {
+      case WHOLE -> true;
+      case SSE -> endsWithDone();
+      case EVENT_STREAM -> frames.completed();
+    };
   }
 
   private boolean endsWithDone() {

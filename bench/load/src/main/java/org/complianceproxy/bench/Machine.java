@@ -10,7 +10,10 @@ import java.util.List;
 final class Machine {
   private Machine() {}
 
-  static String describe(Instant started) {
+  /**
+   * @param loadAtStart {@link #loadAverage()} when the run started; the one at its end is read now
+   */
+  static String describe(Instant started, String loadAtStart) {
     return "Run "
         + started
         + " on "
@@ -29,7 +32,21 @@ final class Machine {
         + System.getProperty("java.vm.name")
         + "), nginx "
         + nginxVersion()
-        + ".";
+        + "; load average (1, 5, 15 minutes) "
+        + loadAtStart
+        + " at the start and "
+        + loadAverage()
+        + " at the end: every other process on the machine shares its cores.";
+  }
+
+  /** The 1, 5 and 15 minute load averages of the machine, e.g. {@code 0.52 0.31 0.20}. */
+  static String loadAverage() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return fields[0] + " " + fields[1] + " " + fields[2];
+    } catch (IOException | ArrayIndexOutOfBoundsException e) {
+      return "unknown";
+    }
   }
 
   private static String cpuModel() {

@@ -37,8 +37,8 @@ import java.util.Random;
  * characters for the streamed ones, whose event-stream bytes are also cut into small writes.
  *
  * <p>A model id containing {@code throttle}, {@code validation-error}, {@code denied} or {@code
- * not-ready} gets the matching Bedrock error instead. Requests are released by {@link
- * SimpleChannelInboundHandler}.
+ * not-ready} gets the matching Bedrock error instead; one containing {@code say:} adds its own text
+ * to the echo ({@link Say}). Requests are released by {@link SimpleChannelInboundHandler}.
  */
 final class BedrockHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -85,11 +85,12 @@ final class BedrockHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return;
     }
     switch (operation) {
-      case "converse" -> converse(ctx, keepAlive, echo(messages, false));
-      case "converse-stream" -> converseStream(ctx, keepAlive, echo(messages, false));
-      case "invoke" -> invoke(ctx, keepAlive, modelId, echo(messages, true));
+      case "converse" -> converse(ctx, keepAlive, Say.answer(modelId, echo(messages, false)));
+      case "converse-stream" ->
+          converseStream(ctx, keepAlive, Say.answer(modelId, echo(messages, false)));
+      case "invoke" -> invoke(ctx, keepAlive, modelId, Say.answer(modelId, echo(messages, true)));
       case "invoke-with-response-stream" ->
-          invokeStream(ctx, keepAlive, modelId, echo(messages, true));
+          invokeStream(ctx, keepAlive, modelId, Say.answer(modelId, echo(messages, true)));
       default -> error(ctx, keepAlive, 404, "UnknownOperationException", "Unknown operation");
     }
   }

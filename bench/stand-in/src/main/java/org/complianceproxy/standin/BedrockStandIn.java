@@ -49,6 +49,14 @@ public final class BedrockStandIn implements AutoCloseable {
   }
 
   /**
+   * A model id that echoes, then says {@code text} as if the model produced it by itself: {@code
+   * prefix} (e.g. {@code "anthropic.claude-"}), {@code say:} and {@code text} in base64url.
+   */
+  public static String sayModel(String prefix, String text) {
+    return Say.model(prefix, text);
+  }
+
+  /**
    * Binds 127.0.0.1 and starts serving.
    *
    * @param port 0 for an ephemeral port
@@ -56,10 +64,21 @@ public final class BedrockStandIn implements AutoCloseable {
    * @param fragmentBytes streamed bytes go out in writes of 1 to this many bytes
    */
   public static BedrockStandIn start(int port, long seed, int fragmentBytes) {
+    return start(port, seed, fragmentBytes, StandInOptions.DEFAULT_MAX_RECORDED);
+  }
+
+  /**
+   * As {@link #start(int, long, int)}, keeping at most {@code maxRecorded} requests in memory (0
+   * for load tests, which never read them).
+   */
+  public static BedrockStandIn start(int port, long seed, int fragmentBytes, int maxRecorded) {
     if (fragmentBytes < 1) {
       throw new IllegalArgumentException("fragmentBytes: " + fragmentBytes + " (expected: > 0)");
     }
-    RequestRecorder recorder = RequestRecorder.open(10_000, null);
+    if (maxRecorded < 0) {
+      throw new IllegalArgumentException("maxRecorded: " + maxRecorded + " (expected: >= 0)");
+    }
+    RequestRecorder recorder = RequestRecorder.open(maxRecorded, null);
     ChannelGroup connections =
         new DefaultChannelGroup("bedrock-stand-in", GlobalEventExecutor.INSTANCE);
     AtomicLong connectionSeeds = new AtomicLong(seed);

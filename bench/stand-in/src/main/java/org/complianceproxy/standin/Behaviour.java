@@ -32,7 +32,7 @@ record Behaviour(Kind kind, Duration delay) {
   private static final Behaviour ECHO = new Behaviour(Kind.ECHO, Duration.ZERO);
 
   static Behaviour forModel(String model) {
-    switch (model) {
+    switch (withoutSay(model)) {
       case "echo-tool":
         return new Behaviour(Kind.ECHO_TOOL, Duration.ZERO);
       case "fail-500":
@@ -46,6 +46,20 @@ record Behaviour(Kind kind, Duration delay) {
       default:
         return model.startsWith(SLOW_PREFIX) ? slow(model.substring(SLOW_PREFIX.length())) : ECHO;
     }
+  }
+
+  /**
+   * The model name without what a {@code say:} suffix says ({@link Say}): "echo-tool-say:..." is
+   * "echo-tool".
+   */
+  private static String withoutSay(String model) {
+    int at = model.indexOf(Say.MARKER);
+    if (at < 0) {
+      return model;
+    }
+    return at > 0 && model.charAt(at - 1) == '-'
+        ? model.substring(0, at - 1)
+        : model.substring(0, at);
   }
 
   private static Behaviour slow(String millis) {

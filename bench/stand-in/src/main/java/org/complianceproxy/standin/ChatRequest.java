@@ -13,7 +13,8 @@ import java.util.List;
  * @param stream whether to answer with server-sent events
  * @param includeUsage {@code stream_options.include_usage}
  * @param echoText every text of every {@code user} message, in order, joined by {@code "\n"}: a
- *     string content counts as one text, and so does each {@code type: "text"} part of an array
+ *     string content counts as one text, and so does each {@code type: "text"} part of an array;
+ *     then what a {@code say:} model name says ({@link Say})
  * @param firstToolName the function name of the first entry of {@code tools}, or null
  * @param promptChars characters of text over all messages, whatever their role (for usage counts)
  */
@@ -61,7 +62,7 @@ record ChatRequest(
         model.asText(),
         root.path("stream").asBoolean(false),
         root.path("stream_options").path("include_usage").asBoolean(false),
-        String.join("\n", userTexts),
+        Say.answer(model.asText(), String.join("\n", userTexts)),
         toolName.isTextual() ? toolName.asText() : null,
         promptChars);
   }

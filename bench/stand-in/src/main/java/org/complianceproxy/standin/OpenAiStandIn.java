@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * server-sent events) and answers with the text of the request's user messages, for tests, demos
  * and benchmarks. The model name selects the behaviour: {@code echo} (and any unknown name), {@code
  * echo-tool}, {@code fail-500}, {@code fail-429}, {@code hang}, {@code slow-<ms>}, {@code
- * reset-mid-stream}.
+ * reset-mid-stream}; a name containing {@code say:} and a base64url text adds that text to the
+ * echo, as if the model produced it by itself ({@code echo-say:...}, see {@link #sayModel}).
  *
  * <pre>{@code
  * try (OpenAiStandIn openAi = OpenAiStandIn.start(StandInOptions.defaults().withApiKey("k"))) {
@@ -83,6 +84,14 @@ public final class OpenAiStandIn implements AutoCloseable {
   /** The bound port; the actual one when {@link StandInOptions#port()} was 0. */
   public int port() {
     return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+  }
+
+  /**
+   * A model name that echoes, then says {@code text} as if the model produced it by itself: {@code
+   * prefix} (e.g. {@code "echo-"}), {@code say:} and {@code text} in base64url.
+   */
+  public static String sayModel(String prefix, String text) {
+    return Say.model(prefix, text);
   }
 
   /** {@code http://127.0.0.1:PORT/v1}, what OpenAI clients take as their base URL. */

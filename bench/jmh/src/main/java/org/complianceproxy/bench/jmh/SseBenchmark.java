@@ -1,8 +1,6 @@
 package org.complianceproxy.bench.jmh;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.complianceproxy.proxy.sse.SseDecoder;
 import org.complianceproxy.proxy.sse.SseEncoder;
@@ -11,15 +9,13 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * SSE decoding of a 200-event chat stream read in pieces of a given size, and encoding of one
- * event; both scores are per event. The event-stream codec of Bedrock is not benchmarked here yet.
+ * event; both scores are per event. Bedrock's event-stream codec: {@link EventStreamBenchmark}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -28,27 +24,14 @@ public class SseBenchmark {
 
   /** The stream cut into reads. */
   @State(Scope.Benchmark)
-  public static class Reads {
-    /** Bytes per read: 7 splits events anywhere, 4096 carries many events per read. */
-    @Param({"7", "4096"})
-    public int readBytes;
-
-    List<byte[]> reads;
-
-    @Setup
-    public void setUp() {
+  public static class Reads extends StreamReads {
+    @Override
+    byte[] answer() {
       StringBuilder stream = new StringBuilder();
       for (int i = 0; i < EVENTS; i++) {
         stream.append("data: ").append(Chunks.contentChunk(" word" + i)).append("\n\n");
       }
-      byte[] bytes = stream.toString().getBytes(StandardCharsets.UTF_8);
-      reads = new ArrayList<>();
-      for (int at = 0; at < bytes.length; at += readBytes) {
-        int end = Math.min(bytes.length, at + readBytes);
-        byte[] read = new byte[end - at];
-        System.arraycopy(bytes, at, read, 0, read.length);
-        reads.add(read);
-      }
+      return stream.toString().getBytes(StandardCharsets.UTF_8);
     }
   }
 
