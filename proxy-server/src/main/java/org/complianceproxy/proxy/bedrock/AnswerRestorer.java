@@ -8,32 +8,43 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.complianceproxy.proxy.audit.RequestSummary;
+import org.complianceproxy.proxy.chat.ChatCompletionRestorer;
+import org.complianceproxy.proxy.restore.AnswerStream;
+import org.complianceproxy.proxy.restore.OutputCheck;
 import org.complianceproxy.proxy.restore.RestoreListener;
-import org.complianceproxy.proxy.restore.Restorer;
 import org.complianceproxy.proxy.token.TokenLookup;
 
 /**
- * Restores tokens in a whole (non-streamed) Bedrock answer: Converse's {@code
- * output.message.content[]} ({@code text}, every string of {@code toolUse.input}, {@code
- * reasoningContent.reasoningText.text}) or an Anthropic message's {@code content[]} ({@code text},
- * {@code input}, {@code thinking}). An answer that is not JSON, or where nothing was restored, is
- * returned as the same bytes.
+ * Applies the output policy to, then restores tokens in, a whole (non-streamed) Bedrock answer
+ * ({@link AnswerStream#whole}): Converse's {@code output.message.content[]} ({@code text}, every
+ * string of {@code toolUse.input}, {@code reasoningContent.reasoningText.text}) or an Anthropic
+ * message's {@code content[]} ({@code text}, {@code input}, {@code thinking}). An answer where
+ * nothing changed is returned as the same bytes; one that is not JSON keeps its tokens and gets the
+ * output policy as plain text.
  */
 public final class AnswerRestorer {
 
   private final TokenLookup lookup;
   private final RestoreListener listener;
+  // the output policy on the model's own text
+  private final OutputCheck check;
   private RequestSummary.Usage usage;
 
+  /** Restores tokens only, without an output policy. */
   public AnswerRestorer(TokenLookup lookup, RestoreListener listener) {
+    this(lookup, listener, OutputCheck.NONE);
+  }
+
+  public AnswerRestorer(TokenLookup lookup, RestoreListener listener, OutputCheck check) {
     this.lookup = lookup;
     this.listener = listener;
+    this.check = check;
   }
 
   public byte[] converse(byte[] body) {
     ObjectNode answer = BedrockJson.parseAnswer(body);
     if (answer == null) {
-      return body;
+      return ChatCompletionRestorer.guardedAsText(body, check);
     }
     JsonNode u = answer.path("usage");
     if (u.isObject()) {
@@ -65,7 +76,7 @@ public final class AnswerRestorer {
   public byte[] anthropic(byte[] body) {
     ObjectNode answer = BedrockJson.parseAnswer(body);
     if (answer == null) {
-      return body;
+      return ChatCompletionRestorer.guardedAsText(body, check);
     }
     JsonNode u = answer.path("usage");
     if (u.isObject()) {
@@ -99,7 +110,7 @@ public final class AnswerRestorer {
       return false;
     }
     if (value.isTextual()) {
-      String restored = Restorer.restoreAll(value.textValue(), lookup, pointer, listener);
+      String restored = AnswerStream.whole(value.textValue(), lookup, pointer, listener, check);
       if (restored.equals(value.textValue())) {
         return false;
       }

@@ -11,16 +11,18 @@ import org.complianceproxy.dlp.Finding;
 import org.complianceproxy.dlp.Scanner;
 import org.complianceproxy.proxy.error.ProxyException;
 import org.complianceproxy.proxy.sanitize.RequestSanitization;
+import org.complianceproxy.proxy.sanitize.TenantPolicies;
 import org.complianceproxy.proxy.token.TokenMinter;
 import org.complianceproxy.proxy.vault.Vault;
 
 /**
  * The way in for a native Bedrock request (Converse or an Anthropic messages body): parse it once,
- * scan every text-bearing field ({@link BedrockTextFields}), apply each finding's action as the
- * OpenAI front door does, make every minted token durable in the vault, resolve the caller's own
- * tokens that the prompt carries, and serialize the result once. The per-field work and the vault
- * settlement are {@link RequestSanitization}'s, shared with the OpenAI front door. The future fails
- * with a {@link ProxyException} only, never with a message that quotes the request. Thread-safe.
+ * scan every text-bearing field ({@link BedrockTextFields}) under the tenant's policy, apply each
+ * finding's action as the OpenAI front door does, make every minted token durable in the vault,
+ * resolve the caller's own tokens that the prompt carries, and serialize the result once. The
+ * per-field work and the vault settlement are {@link RequestSanitization}'s, shared with the OpenAI
+ * front door. The future fails with a {@link ProxyException} only, never with a message that quotes
+ * the request. Thread-safe.
  */
 public final class BedrockSanitizer {
 
@@ -30,18 +32,28 @@ public final class BedrockSanitizer {
     ANTHROPIC_MESSAGES
   }
 
-  private final Function<CharSequence, List<Finding>> scanner;
+  // tenant -> the DLP scan of one text under that tenant's policy
+  private final Function<String, Function<CharSequence, List<Finding>>> scanners;
   private final TokenMinter minter;
   private final Vault vault;
   private final Clock clock;
 
+  /** Scans each request with its tenant's input policy, as the OpenAI front door does. */
+  public BedrockSanitizer(TenantPolicies policies, TokenMinter minter, Vault vault) {
+    this(requireNonNull(policies, "policies")::input, minter, vault, Clock.systemUTC());
+  }
+
+  /** With the rules' own actions for every tenant. */
   public BedrockSanitizer(Scanner scanner, TokenMinter minter, Vault vault) {
-    this(requireNonNull(scanner, "scanner")::scan, minter, vault, Clock.systemUTC());
+    this(TenantPolicies.defaults(requireNonNull(scanner, "scanner")), minter, vault);
   }
 
   BedrockSanitizer(
-      Function<CharSequence, List<Finding>> scanner, TokenMinter minter, Vault vault, Clock clock) {
-    this.scanner = requireNonNull(scanner, "scanner");
+      Function<String, Function<CharSequence, List<Finding>>> scanners,
+      TokenMinter minter,
+      Vault vault,
+      Clock clock) {
+    this.scanners = requireNonNull(scanners, "scanners");
     this.minter = requireNonNull(minter, "minter");
     this.vault = requireNonNull(vault, "vault");
     this.clock = requireNonNull(clock, "clock");
@@ -62,7 +74,9 @@ public final class BedrockSanitizer {
     byte[] upstreamBody;
     try {
       ObjectNode request = BedrockJson.parseObject(body);
-      sanitization = new RequestSanitization(tenant, requestId, clock.instant(), scanner, minter);
+      sanitization =
+          new RequestSanitization(
+              tenant, requestId, clock.instant(), scanners.apply(tenant), minter);
       if (format == Format.CONVERSE) {
         BedrockTextFields.converse(request, sanitization);
       } else {

@@ -15,20 +15,22 @@ import java.util.function.Consumer;
 import org.complianceproxy.proxy.audit.RequestSummary;
 import org.complianceproxy.proxy.error.ProxyError;
 import org.complianceproxy.proxy.error.ProxyException;
+import org.complianceproxy.proxy.restore.AnswerStream;
+import org.complianceproxy.proxy.restore.OutputCheck;
 import org.complianceproxy.proxy.restore.RestoreListener;
-import org.complianceproxy.proxy.restore.StreamRestorer;
 import org.complianceproxy.proxy.token.TokenLookup;
 import software.amazon.awssdk.eventstream.HeaderValue;
 import software.amazon.awssdk.eventstream.Message;
 import software.amazon.awssdk.eventstream.MessageDecoder;
 
 /**
- * Restores tokens in a Bedrock event stream as it arrives, in pieces of any size: decodes the
- * frames (checking both CRCs), restores the text of every content-block delta, and re-encodes the
- * frames it changed (with fresh CRCs). A token may be split across deltas: each content block has a
- * {@link StreamRestorer} that holds back only a possible token prefix, and releases it in an extra
- * delta just before the block's stop event (or at the end of the stream). Frames without text pass
- * through unchanged; a delta whose text is entirely held back is not sent.
+ * Applies the output policy to, and restores tokens in, a Bedrock event stream as it arrives, in
+ * pieces of any size: decodes the frames (checking both CRCs), guards and restores the text of
+ * every content-block delta, and re-encodes the frames it changed (with fresh CRCs). A token or a
+ * value may be split across deltas: each content block has an {@link AnswerStream} that holds back
+ * only what may still become a token or a finding, and releases it in an extra delta just before
+ * the block's stop event (or at the end of the stream). Frames without text pass through unchanged;
+ * a delta whose text is entirely held back is not sent.
  *
  * <ul>
  *   <li>{@link Mode#CONVERSE}: {@code contentBlockDelta} events, {@code delta.text}, {@code
@@ -61,6 +63,8 @@ public final class EventStreamRestorer {
   private final Mode mode;
   private final TokenLookup lookup;
   private final RestoreListener listener;
+  // the output policy on the model's own text
+  private final OutputCheck check;
   private final MessageDecoder decoder;
   // frames decoded by the current feed, in order
   private final List<Message> decoded = new ArrayList<>();
@@ -72,18 +76,25 @@ public final class EventStreamRestorer {
 
   /** A block's restorer and the frame and delta to copy when its held text is released. */
   private static final class Held {
-    final StreamRestorer restorer;
+    final AnswerStream restorer;
     final String[] path;
     Map<String, HeaderValue> headers;
     ObjectNode event;
 
-    Held(StreamRestorer restorer, String[] path) {
+    Held(AnswerStream restorer, String[] path) {
       this.restorer = restorer;
       this.path = path;
     }
   }
 
+  /** Restores tokens only, without an output policy. */
   public EventStreamRestorer(Mode mode, TokenLookup lookup, RestoreListener listener) {
+    this(mode, lookup, listener, OutputCheck.NONE);
+  }
+
+  public EventStreamRestorer(
+      Mode mode, TokenLookup lookup, RestoreListener listener, OutputCheck check) {
+    this.check = requireNonNull(check, "check");
     this.mode = requireNonNull(mode, "mode");
     this.lookup = requireNonNull(lookup, "lookup");
     this.listener = requireNonNull(listener, "listener");
@@ -251,10 +262,11 @@ public final class EventStreamRestorer {
               key,
               k ->
                   new Held(
-                      new StreamRestorer(
+                      new AnswerStream(
                           lookup,
                           what + "/" + index + "/" + deltaField + "/" + String.join("/", path),
-                          listener),
+                          listener,
+                          check),
                       path));
       block.headers = headers;
       block.event = event.deepCopy();

@@ -12,20 +12,25 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import org.complianceproxy.proxy.audit.RequestSummary;
+import org.complianceproxy.proxy.restore.AnswerStream;
+import org.complianceproxy.proxy.restore.OutputCheck;
+import org.complianceproxy.proxy.restore.OutputGuard;
 import org.complianceproxy.proxy.restore.RestoreListener;
-import org.complianceproxy.proxy.restore.Restorer;
 import org.complianceproxy.proxy.token.TokenLookup;
 
 /**
- * Restores the tokens in a non-streamed OpenAI {@code chat.completion}: in every choice's {@code
- * message.content} (a string, or content parts with {@code text}), {@code message.refusal}, {@code
+ * Applies the output policy to, then restores the tokens in, a non-streamed OpenAI {@code
+ * chat.completion} ({@link AnswerStream#whole}): in every choice's {@code message.content} (a
+ * string, or content parts with {@code text}), {@code message.refusal}, {@code
  * message.tool_calls[].function.arguments} and {@code message.function_call.arguments}. Every other
- * field is left as it came; numbers keep their exact value.
+ * field is left as it came; numbers keep their exact value. Personal data the model produced by
+ * itself is handled as the {@link OutputCheck} says; values restored from tokens are not.
  *
- * <p>A body that is not a JSON object (an upstream's HTML error page, truncated JSON) is returned
- * unchanged: tokens in it stay tokens, so nothing is revealed, and the client sees what the
- * upstream sent. One instance per response; not thread-safe.
+ * <p>A body that is not a JSON object (an upstream's HTML error page, truncated JSON) keeps its
+ * tokens, so nothing is revealed, and gets the output policy as plain text ({@link
+ * #guardedAsText}). One instance per response; not thread-safe.
  */
 public final class ChatCompletionRestorer {
 
@@ -40,12 +45,20 @@ public final class ChatCompletionRestorer {
   private final TokenLookup lookup;
   // Counts restores, then tells the caller's listener.
   private final RestoreListener listener;
+  // the output policy on the model's own text
+  private final OutputCheck check;
   private int restores;
   // Usage as the upstream reported it, or null.
   private RequestSummary.Usage usage;
 
+  /** Restores tokens only, without an output policy. */
   public ChatCompletionRestorer(TokenLookup lookup, RestoreListener listener) {
+    this(lookup, listener, OutputCheck.NONE);
+  }
+
+  public ChatCompletionRestorer(TokenLookup lookup, RestoreListener listener, OutputCheck check) {
     this.lookup = requireNonNull(lookup, "lookup");
+    this.check = requireNonNull(check, "check");
     requireNonNull(listener, "listener");
     this.listener =
         (token, restoration, field) -> {
@@ -55,8 +68,8 @@ public final class ChatCompletionRestorer {
   }
 
   /**
-   * The body with every known token restored: {@code body} itself when nothing changed, new bytes
-   * otherwise.
+   * The body with the output policy applied and every known token restored: {@code body} itself
+   * when nothing changed, new bytes otherwise.
    */
   public byte[] restore(byte[] body) {
     requireNonNull(body, "body");
@@ -64,12 +77,12 @@ public final class ChatCompletionRestorer {
     try {
       root = JSON.readTree(body);
     } catch (JacksonException e) {
-      return body;
+      return guardedAsText(body, check);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     if (!(root instanceof ObjectNode)) {
-      return body;
+      return guardedAsText(body, check);
     }
     RequestSummary.Usage reported = readUsage(root);
     if (reported != null) {
@@ -94,6 +107,20 @@ public final class ChatCompletionRestorer {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * A body that is not a chat completion, with the output policy applied to it as text (field
+   * {@code body}): even an answer the proxy cannot parse does not pass unchecked. {@code body}
+   * itself when nothing changed.
+   */
+  public static byte[] guardedAsText(byte[] body, OutputCheck check) {
+    if (check == OutputCheck.NONE) {
+      return body;
+    }
+    String text = new String(body, StandardCharsets.UTF_8);
+    String guarded = OutputGuard.guardAll(text, check, "body");
+    return guarded.equals(text) ? body : guarded.getBytes(StandardCharsets.UTF_8);
   }
 
   /** Usage as the upstream reported it, or {@code null} when it did not. */
@@ -139,7 +166,7 @@ public final class ChatCompletionRestorer {
       return false;
     }
     String text = value.textValue();
-    String restored = Restorer.restoreAll(text, lookup, field, listener);
+    String restored = AnswerStream.whole(text, lookup, field, listener, check);
     if (restored.equals(text)) {
       return false;
     }

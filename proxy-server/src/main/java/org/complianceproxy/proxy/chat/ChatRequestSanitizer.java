@@ -9,18 +9,21 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import org.complianceproxy.dlp.EntityType;
 import org.complianceproxy.dlp.Finding;
 import org.complianceproxy.dlp.Scanner;
 import org.complianceproxy.proxy.error.ProxyError;
 import org.complianceproxy.proxy.error.ProxyException;
 import org.complianceproxy.proxy.sanitize.RequestSanitization;
+import org.complianceproxy.proxy.sanitize.TenantPolicies;
 import org.complianceproxy.proxy.token.TokenMinter;
 import org.complianceproxy.proxy.vault.Vault;
 
 /**
  * The way in for an OpenAI chat request: parse it once, scan every text-bearing field (see {@link
- * ChatTextFields}), apply each finding's action, make every minted token durable in the vault,
- * resolve the caller's own tokens that the prompt carries, and serialize the result once.
+ * ChatTextFields}) under the tenant's policy, apply each finding's action, make every minted token
+ * durable in the vault, resolve the caller's own tokens that the prompt carries, and serialize the
+ * result once.
  *
  * <p>Parsing and scanning run on the calling thread (CPU only, no I/O); the returned future
  * completes when the vault has answered, on whichever thread it answers. It fails with a {@link
@@ -28,7 +31,9 @@ import org.complianceproxy.proxy.vault.Vault;
  *
  * <ul>
  *   <li>{@code INVALID_JSON}, {@code INVALID_REQUEST}, {@code MISSING_MESSAGES}: the body;
- *   <li>{@code BLOCKED_BY_POLICY}: a finding whose rule blocks, named by entity type;
+ *   <li>{@code BLOCKED_BY_POLICY} ({@link org.complianceproxy.proxy.sanitize.BlockedByPolicy}): a
+ *       finding whose action under the tenant's policy is block, named by entity type and rule;
+ *       nothing is stored or forwarded;
  *   <li>{@code SANITIZER_FAILED}: the scanner failed, or a token collided;
  *   <li>{@code VAULT_UNAVAILABLE}: the vault could not store or read; nothing may go upstream.
  * </ul>
@@ -37,8 +42,8 @@ import org.complianceproxy.proxy.vault.Vault;
  */
 public final class ChatRequestSanitizer {
 
-  // the DLP scan of one text: sorted, non-overlapping findings
-  private final Function<CharSequence, List<Finding>> scanner;
+  // tenant -> the DLP scan of one text under that tenant's policy: sorted, non-overlapping findings
+  private final Function<String, Function<CharSequence, List<Finding>>> scanners;
   // tokens and fingerprints
   private final TokenMinter minter;
   // where minted tokens go and pasted ones are resolved
@@ -46,21 +51,58 @@ public final class ChatRequestSanitizer {
   // timestamps of finding records
   private final Clock clock;
 
-  /** A sanitizer whose finding records carry the system clock's time (UTC). */
+  /**
+   * A sanitizer that scans each request with its tenant's input policy; finding records carry the
+   * system clock's time (UTC).
+   */
+  public ChatRequestSanitizer(TenantPolicies policies, TokenMinter minter, Vault vault) {
+    this(policies, minter, vault, Clock.systemUTC());
+  }
+
+  public ChatRequestSanitizer(
+      TenantPolicies policies, TokenMinter minter, Vault vault, Clock clock) {
+    this(minter, vault, clock, requireNonNull(policies, "policies")::input);
+  }
+
+  /** With the rules' own actions for every tenant; finding records carry the system clock. */
   public ChatRequestSanitizer(Scanner scanner, TokenMinter minter, Vault vault) {
-    this(scanner, minter, vault, Clock.systemUTC());
+    this(TenantPolicies.defaults(requireNonNull(scanner, "scanner")), minter, vault);
   }
 
   public ChatRequestSanitizer(Scanner scanner, TokenMinter minter, Vault vault, Clock clock) {
-    this(requireNonNull(scanner, "scanner")::scan, minter, vault, clock);
+    this(TenantPolicies.defaults(requireNonNull(scanner, "scanner")), minter, vault, clock);
   }
 
+  /** One scan for every tenant. */
   ChatRequestSanitizer(
       Function<CharSequence, List<Finding>> scanner, TokenMinter minter, Vault vault, Clock clock) {
-    this.scanner = requireNonNull(scanner, "scanner");
+    this(minter, vault, clock, scannerForEveryTenant(scanner));
+  }
+
+  private ChatRequestSanitizer(
+      TokenMinter minter,
+      Vault vault,
+      Clock clock,
+      Function<String, Function<CharSequence, List<Finding>>> scanners) {
+    this.scanners = requireNonNull(scanners, "scanners");
     this.minter = requireNonNull(minter, "minter");
     this.vault = requireNonNull(vault, "vault");
     this.clock = requireNonNull(clock, "clock");
+  }
+
+  private static Function<String, Function<CharSequence, List<Finding>>> scannerForEveryTenant(
+      Function<CharSequence, List<Finding>> scanner) {
+    requireNonNull(scanner, "scanner");
+    return tenant -> scanner;
+  }
+
+  /**
+   * The audit fingerprint of {@code value} for {@code tenant}, the same as the request's finding
+   * records carry: for findings in answers. Answers from memory (the request loaded the tenant's
+   * keys); fails with {@code VAULT_UNAVAILABLE} when the keys are no longer there.
+   */
+  public String fingerprint(String tenant, EntityType type, CharSequence value) {
+    return minter.fingerprint(tenant, type, value);
   }
 
   public CompletableFuture<SanitizedChat> sanitize(String tenant, String requestId, byte[] body) {
@@ -93,8 +135,9 @@ public final class ChatRequestSanitizer {
     String model = request.get("model").textValue();
     boolean stream = stream(request);
     RequestSanitization sanitization =
-        new RequestSanitization(tenant, requestId, clock.instant(), scanner, minter);
+        new RequestSanitization(tenant, requestId, clock.instant(), scanners.apply(tenant), minter);
     ChatTextFields.rewrite(request, sanitization);
+    sanitization.refuseIfBlocked(model);
     return new Rewritten(ChatJson.write(request), model, stream, sanitization);
   }
 

@@ -9,30 +9,35 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 import java.util.TreeMap;
 import org.complianceproxy.proxy.audit.RequestSummary;
+import org.complianceproxy.proxy.restore.AnswerStream;
+import org.complianceproxy.proxy.restore.OutputCheck;
+import org.complianceproxy.proxy.restore.OutputGuard;
 import org.complianceproxy.proxy.restore.RestoreListener;
-import org.complianceproxy.proxy.restore.StreamRestorer;
 import org.complianceproxy.proxy.sse.SseEncoder;
 import org.complianceproxy.proxy.sse.SseEvent;
 import org.complianceproxy.proxy.token.TokenLookup;
 
 /**
- * Restores the tokens of one streamed OpenAI chat completion: takes the upstream's events in order
- * ({@link #restore}) and returns the bytes to send to the client instead.
+ * Applies the output policy to, and restores the tokens of, one streamed OpenAI chat completion:
+ * takes the upstream's events in order ({@link #restore}) and returns the bytes to send to the
+ * client instead.
  *
- * <p>Each text of a {@code chat.completion.chunk} has its own {@link StreamRestorer}, so a token
- * split across events is restored in the event that completes it: {@code choices[].delta.content},
- * {@code .refusal}, {@code .function_call.arguments}, and {@code .tool_calls[].function.arguments}
- * per tool call index. The held-back fragments of a choice are released into the chunk that carries
- * its {@code finish_reason}; anything still held when {@code [DONE]} or the end of the stream
- * ({@link #finish}) comes goes into one extra chunk with the {@code id}, {@code object}, {@code
- * created} and {@code model} of the last chunk.
+ * <p>Each text of a {@code chat.completion.chunk} has its own {@link AnswerStream} (output guard,
+ * then token restorer), so a token or a value split across events is handled in the event that
+ * completes it: {@code choices[].delta.content}, {@code .refusal}, {@code
+ * .function_call.arguments}, and {@code .tool_calls[].function.arguments} per tool call index. The
+ * held-back fragments of a choice are released into the chunk that carries its {@code
+ * finish_reason}; anything still held when {@code [DONE]} or the end of the stream ({@link
+ * #finish}) comes goes into one extra chunk with the {@code id}, {@code object}, {@code created}
+ * and {@code model} of the last chunk.
  *
- * <p>An event that cannot change (no {@code <}, also not JSON-escaped, and nothing held back) is
- * returned as its raw bytes without parsing. A changed event is re-serialized: fields keep their
- * order, numbers their exact value, unknown fields stay. Events without data, {@code [DONE]}, and
- * data that is not a JSON object are returned unchanged; so is malformed JSON, whose tokens then
- * reach the client as tokens: never clear text, and the client could not have parsed the event
- * anyway.
+ * <p>Without an output check, an event that cannot change (no {@code <}, also not JSON-escaped, and
+ * nothing held back) is returned as its raw bytes without parsing; with one, every event with data
+ * is parsed, since any text may carry personal data. A changed event is re-serialized: fields keep
+ * their order, numbers their exact value, unknown fields stay. Events without data and {@code
+ * [DONE]} are returned unchanged; so is data that is not a JSON object (malformed JSON included)
+ * apart from the output policy, applied to it as text: its tokens reach the client as tokens, never
+ * clear text, and the client could not have parsed the event anyway.
  *
  * <p>One instance per response, used by one thread at a time.
  */
@@ -44,6 +49,8 @@ public final class ChatStreamRestorer {
   private final TokenLookup lookup;
   // Counts restores, then tells the caller's listener.
   private final RestoreListener listener;
+  // the output policy on the model's own text
+  private final OutputCheck check;
   // The restorers of every choice that has not finished yet, by choice index.
   private final Map<Integer, ChoiceRestorers> choices = new TreeMap<>();
   // id, object, created and model of the last chunk parsed, for a closing chunk; null before one.
@@ -52,8 +59,14 @@ public final class ChatStreamRestorer {
   private RequestSummary.Usage usage;
   private int restores;
 
+  /** Restores tokens only, without an output policy. */
   public ChatStreamRestorer(TokenLookup lookup, RestoreListener listener) {
+    this(lookup, listener, OutputCheck.NONE);
+  }
+
+  public ChatStreamRestorer(TokenLookup lookup, RestoreListener listener, OutputCheck check) {
     this.lookup = requireNonNull(lookup, "lookup");
+    this.check = requireNonNull(check, "check");
     requireNonNull(listener, "listener");
     this.listener =
         (token, restoration, field) -> {
@@ -76,12 +89,17 @@ public final class ChatStreamRestorer {
     if (isDone(data)) {
       return concat(flush(), event.raw());
     }
-    if (!isHolding() && !mayContainToken(data) && !carriesUsage(data)) {
+    if (check == OutputCheck.NONE
+        && !isHolding()
+        && !mayContainToken(data)
+        && !carriesUsage(data)) {
       return event.raw();
     }
     ObjectNode chunk = parseObject(data);
     if (chunk == null) {
-      return event.raw();
+      // not a chunk: its tokens stay tokens, and the output policy still applies to it as text
+      String guarded = OutputGuard.guardAll(data, check, "data");
+      return guarded.equals(data) ? event.raw() : SseEncoder.reencode(event, guarded);
     }
     rememberHeader(chunk);
     RequestSummary.Usage reported = ChatCompletionRestorer.readUsage(chunk);
@@ -251,11 +269,11 @@ public final class ChatStreamRestorer {
 
     // Prefix of the field names, e.g. "choices/0/delta/".
     private final String prefix;
-    private StreamRestorer content;
-    private StreamRestorer refusal;
-    private StreamRestorer functionCallArguments;
+    private AnswerStream content;
+    private AnswerStream refusal;
+    private AnswerStream functionCallArguments;
     // Tool call index -> restorer of that call's arguments.
-    private final Map<Integer, StreamRestorer> toolCallArguments = new TreeMap<>();
+    private final Map<Integer, AnswerStream> toolCallArguments = new TreeMap<>();
 
     ChoiceRestorers(int index) {
       this.prefix = "choices/" + index + "/delta/";
@@ -287,7 +305,7 @@ public final class ChatStreamRestorer {
               && call.get("function") instanceof ObjectNode function
               && isText(function, "arguments")) {
             int callIndex = call.path("index").asInt(j);
-            StreamRestorer arguments =
+            AnswerStream arguments =
                 toolCallArguments.computeIfAbsent(
                     callIndex, k -> restorer("tool_calls/" + k + "/function/arguments"));
             changed |= replace(function, "arguments", arguments);
@@ -308,7 +326,7 @@ public final class ChatStreamRestorer {
                 : delta.putObject("function_call");
         append(call, "arguments", functionCallArguments);
       }
-      for (Map.Entry<Integer, StreamRestorer> entry : toolCallArguments.entrySet()) {
+      for (Map.Entry<Integer, AnswerStream> entry : toolCallArguments.entrySet()) {
         if (isHolding(entry.getValue())) {
           append(toolCallFunction(delta, entry.getKey()), "arguments", entry.getValue());
         }
@@ -319,7 +337,7 @@ public final class ChatStreamRestorer {
       if (isHolding(content) || isHolding(refusal) || isHolding(functionCallArguments)) {
         return true;
       }
-      for (StreamRestorer arguments : toolCallArguments.values()) {
+      for (AnswerStream arguments : toolCallArguments.values()) {
         if (arguments.isHolding()) {
           return true;
         }
@@ -327,8 +345,8 @@ public final class ChatStreamRestorer {
       return false;
     }
 
-    private StreamRestorer restorer(String field) {
-      return new StreamRestorer(lookup, prefix + field, listener);
+    private AnswerStream restorer(String field) {
+      return new AnswerStream(lookup, prefix + field, listener, check);
     }
 
     /** The {@code function} object of the tool call with {@code callIndex} in {@code delta}. */
@@ -354,11 +372,11 @@ public final class ChatStreamRestorer {
       return value != null && value.isTextual();
     }
 
-    private static boolean isHolding(StreamRestorer restorer) {
+    private static boolean isHolding(AnswerStream restorer) {
       return restorer != null && restorer.isHolding();
     }
 
-    private static boolean replace(ObjectNode parent, String name, StreamRestorer restorer) {
+    private static boolean replace(ObjectNode parent, String name, AnswerStream restorer) {
       String text = parent.get(name).textValue();
       String released = restorer.feed(text);
       if (released.equals(text)) {
@@ -368,7 +386,7 @@ public final class ChatStreamRestorer {
       return true;
     }
 
-    private static void append(ObjectNode parent, String name, StreamRestorer restorer) {
+    private static void append(ObjectNode parent, String name, AnswerStream restorer) {
       if (!isHolding(restorer)) {
         return;
       }

@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
     description = {
       "Starts the proxy. Configuration: embedded defaults, then --config, then the environment",
       "(PROXY_LISTEN, PROXY_ADMIN_LISTEN, PROXY_API_KEYS, PROXY_DATA_DIR, OPENAI_BASE_URL,",
-      "OPENAI_API_KEY, KAFKA_BOOTSTRAP_SERVERS, AUDIT_TOPIC)."
+      "OPENAI_API_KEY, KAFKA_BOOTSTRAP_SERVERS, AUDIT_TOPIC, AUDIT_STRICT, KMS_KEY_ID, KMS_ENDPOINT,",
+      "KMS_REGION, VAULT_JDBC_URL, AWS_REGION, BEDROCK_ENDPOINT, PROXY_AWS_KEYS, PROXY_ADMIN_KEYS,",
+      "DLP_RULES_FILE)."
     })
 public final class ServeCommand implements Callable<Integer> {
 
@@ -31,14 +33,15 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ProxyConfig cfg;
+    ProxyServer server;
     try {
-      cfg = ConfigLoader.load(Optional.ofNullable(config), System.getenv());
+      ProxyConfig cfg = ConfigLoader.load(Optional.ofNullable(config), System.getenv());
+      // start validates too: a rules file may have changed since it was loaded
+      server = ProxyServer.start(cfg);
     } catch (ConfigException e) {
       System.err.println("compliance-proxy: " + e.getMessage());
       return 2;
     }
-    ProxyServer server = ProxyServer.start(cfg);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -14,6 +14,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
@@ -21,12 +24,20 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import org.complianceproxy.dlp.Action;
+import org.complianceproxy.dlp.EntityType;
+import org.complianceproxy.dlp.Policy;
+import org.complianceproxy.dlp.RuleCheck;
+import org.complianceproxy.dlp.Scanner;
 import org.complianceproxy.proxy.config.ProxyConfig.ApiKey;
 import org.complianceproxy.proxy.config.ProxyConfig.Audit;
 import org.complianceproxy.proxy.config.ProxyConfig.AwsKey;
 import org.complianceproxy.proxy.config.ProxyConfig.Bedrock;
+import org.complianceproxy.proxy.config.ProxyConfig.Dlp;
 import org.complianceproxy.proxy.config.ProxyConfig.Limits;
 import org.complianceproxy.proxy.config.ProxyConfig.OpenAi;
+import org.complianceproxy.proxy.config.ProxyConfig.PolicySettings;
 import org.complianceproxy.proxy.config.ProxyConfig.VaultSettings;
 
 /**
@@ -49,7 +60,8 @@ public final class ConfigLoader {
           "openai",
           "audit",
           "vault",
-          "bedrock");
+          "bedrock",
+          "dlp");
   private static final Set<String> LIMIT_KEYS =
       Set.of("max_body", "max_response", "max_header", "client_idle_timeout");
   private static final Set<String> OPENAI_KEYS =
@@ -77,6 +89,15 @@ public final class ConfigLoader {
   private static final Set<String> BEDROCK_KEYS =
       Set.of("region", "endpoint", "aws_keys", "allowed_regions", "model_routes");
   private static final Set<String> AWS_KEY_KEYS = Set.of("tenant", "access_key_id", "secret");
+  private static final Set<String> DLP_KEYS = Set.of("rules_file", "default_policy", "tenants");
+  private static final Set<String> POLICY_KEYS =
+      Set.of("actions", "output_actions", "allow", "deny");
+  private static final Set<String> TENANT_POLICY_KEYS =
+      Set.of("actions", "output_actions", "allow", "deny", "inherit_default");
+
+  /** What a model's own output may get: it cannot be refused or tokenized once it streams. */
+  private static final Set<Action> OUTPUT_ACTIONS =
+      EnumSet.of(Action.MASK, Action.REDACT, Action.ALLOW);
 
   /** Model names routed to Bedrock when the configuration names none. */
   private static final List<String> DEFAULT_BEDROCK_ROUTES =
@@ -121,6 +142,7 @@ public final class ConfigLoader {
     JsonNode audit = section(root, "audit", AUDIT_KEYS);
     JsonNode vault = section(root, "vault", VAULT_KEYS);
     JsonNode bedrock = section(root, "bedrock", BEDROCK_KEYS);
+    JsonNode dlp = section(root, "dlp", DLP_KEYS);
 
     InetSocketAddress listen =
         address("listen", pick(env, "PROXY_LISTEN", text(root, "listen"), "127.0.0.1:8080"));
@@ -248,7 +270,141 @@ public final class ConfigLoader {
         new Audit(bootstrap, topic, strict, spoolMax),
         vaultSettings,
         bedrockSettings,
-        adminKeys);
+        adminKeys,
+        dlp(dlp, env));
+  }
+
+  /**
+   * The {@code dlp} section. A tenant's policy is merged over {@code default_policy} ({@link
+   * PolicySettings#over}) unless it says {@code inherit_default: false}. The rule file is loaded
+   * here once, so that an invalid one stops start-up naming the file, the rule and the problem.
+   */
+  private static Dlp dlp(JsonNode dlp, Map<String, String> env) {
+    Optional<Path> rulesFile =
+        optional(pick(env, "DLP_RULES_FILE", text(dlp, "rules_file"), null))
+            .map(f -> rulesFile(readableFile("dlp.rules_file", f)));
+    PolicySettings defaults = policy("dlp.default_policy", dlp.get("default_policy"), POLICY_KEYS);
+    Map<String, PolicySettings> tenants = new TreeMap<>();
+    JsonNode tenantsNode = dlp.get("tenants");
+    if (tenantsNode != null && !tenantsNode.isNull()) {
+      if (!tenantsNode.isObject()) {
+        throw ConfigException.invalid(
+            "dlp.tenants", tenantsNode.getNodeType(), "a map of tenant id to policy");
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = tenantsNode.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> entry = it.next();
+        String key = "dlp.tenants." + entry.getKey();
+        String tenant = tenant(key, entry.getKey());
+        PolicySettings own = policy(key, entry.getValue(), TENANT_POLICY_KEYS);
+        JsonNode inherit =
+            entry.getValue() == null ? null : entry.getValue().get("inherit_default");
+        boolean inherits =
+            inherit == null || inherit.isNull() || bool(key + ".inherit_default", inherit.asText());
+        tenants.put(tenant, inherits ? own.over(defaults) : own);
+      }
+    }
+    return new Dlp(rulesFile, defaults, tenants);
+  }
+
+  /** Checks a rule file by loading it, at start-up before anything else runs. */
+  private static Path rulesFile(Path file) {
+    loadRules(file);
+    return file;
+  }
+
+  /**
+   * A scanner with the rules of {@code file}.
+   *
+   * @throws ConfigException naming the file, and the rule and the problem when it is not valid
+   */
+  public static Scanner loadRules(Path file) {
+    RuleCheck check = RuleCheck.of(file);
+    if (!check.ok()) {
+      throw new ConfigException(
+          "Invalid rules file (dlp.rules_file):\n" + String.join("\n", check.problems()));
+    }
+    return check.scanner();
+  }
+
+  private static PolicySettings policy(String key, JsonNode node, Set<String> allowed) {
+    if (node == null || node.isNull()) {
+      return PolicySettings.NONE;
+    }
+    if (!node.isObject()) {
+      throw ConfigException.invalid(key, node.getNodeType(), "a map of " + allowed);
+    }
+    checkKeys(key + ".", node, allowed);
+    Map<EntityType, Action> actions =
+        actions(key + ".actions", node.get("actions"), EnumSet.allOf(Action.class));
+    Map<EntityType, Action> outputActions =
+        actions(key + ".output_actions", node.get("output_actions"), OUTPUT_ACTIONS);
+    Map<EntityType, List<String>> allow = new EnumMap<>(EntityType.class);
+    JsonNode allowNode = node.get("allow");
+    if (allowNode != null && !allowNode.isNull()) {
+      if (!allowNode.isObject()) {
+        throw ConfigException.invalid(
+            key + ".allow", allowNode.getNodeType(), "a map of entity type to a list of values");
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = allowNode.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> entry = it.next();
+        String at = key + ".allow." + entry.getKey();
+        allow.put(entityType(at, entry.getKey()), strings(at, entry.getValue(), List.of()));
+      }
+    }
+    List<String> deny = strings(key + ".deny", node.get("deny"), List.of());
+    Policy.Builder check = Policy.builder();
+    for (int i = 0; i < deny.size(); i++) {
+      try {
+        check.deny(deny.get(i));
+      } catch (IllegalArgumentException e) {
+        throw ConfigException.invalid(
+            key + ".deny[" + i + "]", "<" + deny.get(i).length() + " chars>", "1 to 200 chars");
+      }
+    }
+    return new PolicySettings(actions, outputActions, allow, deny);
+  }
+
+  private static Map<EntityType, Action> actions(String key, JsonNode node, Set<Action> allowed) {
+    Map<EntityType, Action> actions = new EnumMap<>(EntityType.class);
+    if (node == null || node.isNull()) {
+      return actions;
+    }
+    if (!node.isObject()) {
+      throw ConfigException.invalid(key, node.getNodeType(), "a map of entity type to action");
+    }
+    List<String> names = allowed.stream().map(a -> a.name().toLowerCase(Locale.ROOT)).toList();
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      String at = key + "." + entry.getKey();
+      EntityType type = entityType(at, entry.getKey());
+      String value = entry.getValue().isTextual() ? entry.getValue().textValue() : null;
+      Action action = value == null ? null : enumValue(Action.class, value);
+      if (action == null || !allowed.contains(action)) {
+        throw ConfigException.invalid(
+            at, value == null ? entry.getValue() : value, "one of " + names);
+      }
+      actions.put(type, action);
+    }
+    return actions;
+  }
+
+  private static EntityType entityType(String key, String name) {
+    EntityType type = enumValue(EntityType.class, name);
+    if (type == null) {
+      throw ConfigException.invalid(
+          key, name, "an entity type, one of " + Arrays.toString(EntityType.values()));
+    }
+    return type;
+  }
+
+  /** The constant named {@code name} in any case, or null. */
+  private static <E extends Enum<E>> E enumValue(Class<E> type, String name) {
+    for (E constant : type.getEnumConstants()) {
+      if (constant.name().equalsIgnoreCase(name.trim())) {
+        return constant;
+      }
+    }
+    return null;
   }
 
   /** SHA-256 of a client key, hex: the form the config file stores. */

@@ -6,8 +6,16 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+import org.complianceproxy.dlp.Action;
+import org.complianceproxy.dlp.EntityType;
 
 /**
  * The whole configuration, immutable and validated. Built by {@link ConfigLoader} from the embedded
@@ -28,7 +36,8 @@ public record ProxyConfig(
     Audit audit,
     VaultSettings vault,
     Bedrock bedrock,
-    List<String> adminKeySha256s) {
+    List<String> adminKeySha256s,
+    Dlp dlp) {
 
   public ProxyConfig {
     requireNonNull(listen, "listen");
@@ -41,6 +50,7 @@ public record ProxyConfig(
     requireNonNull(vault, "vault");
     requireNonNull(bedrock, "bedrock");
     adminKeySha256s = List.copyOf(adminKeySha256s);
+    requireNonNull(dlp, "dlp");
   }
 
   /**
@@ -166,6 +176,89 @@ public record ProxyConfig(
     @Override
     public String toString() {
       return "AwsKey[tenant=" + tenant + ", accessKeyId=" + accessKeyId + "]";
+    }
+  }
+
+  /**
+   * Detection rules and each tenant's DLP policy.
+   *
+   * @param rulesFile a rule file used instead of the bundled rules; empty: the bundled rules
+   * @param defaultPolicy the policy of every tenant without its own
+   * @param tenants tenant id to its effective policy, already merged over {@code defaultPolicy}
+   *     (see {@link PolicySettings#over})
+   */
+  public record Dlp(
+      Optional<Path> rulesFile, PolicySettings defaultPolicy, Map<String, PolicySettings> tenants) {
+
+    /** The bundled rules with their own actions, for every tenant. */
+    public static final Dlp DEFAULTS = new Dlp(Optional.empty(), PolicySettings.NONE, Map.of());
+
+    public Dlp {
+      requireNonNull(rulesFile, "rulesFile");
+      requireNonNull(defaultPolicy, "defaultPolicy");
+      // sorted, so that the configuration prints (and hashes) the same way on every start
+      tenants = Collections.unmodifiableMap(new TreeMap<>(tenants));
+    }
+  }
+
+  /**
+   * One DLP policy as configured: overrides on top of the rules. Values of the allow-list and
+   * deny-list terms are configuration, not request data, so they may be printed.
+   *
+   * @param actions entity type to the action on the way in, replacing the rule's
+   * @param outputActions entity type to the action for data a model produced by itself; types not
+   *     named are masked
+   * @param allow entity type to values that are not sensitive for the tenant (audited as ALLOW)
+   * @param deny terms always sensitive for the tenant, found as whole words in any case (CUSTOM)
+   */
+  public record PolicySettings(
+      Map<EntityType, Action> actions,
+      Map<EntityType, Action> outputActions,
+      Map<EntityType, List<String>> allow,
+      List<String> deny) {
+
+    /** No overrides and no lists: the rules' own actions, masking on the way out. */
+    public static final PolicySettings NONE =
+        new PolicySettings(Map.of(), Map.of(), Map.of(), List.of());
+
+    public PolicySettings {
+      actions = byType(actions, action -> action);
+      outputActions = byType(outputActions, action -> action);
+      allow = byType(allow, List::copyOf);
+      deny = List.copyOf(deny);
+    }
+
+    /** An unmodifiable copy in entity type order, so that it prints the same way every time. */
+    private static <V> Map<EntityType, V> byType(
+        Map<EntityType, ? extends V> map, UnaryOperator<V> copy) {
+      Map<EntityType, V> sorted = new EnumMap<>(EntityType.class);
+      map.forEach((type, value) -> sorted.put(type, copy.apply(value)));
+      return Collections.unmodifiableMap(sorted);
+    }
+
+    /**
+     * This policy merged over {@code base}: an action named here replaces the base's for that
+     * entity type, the others stay; allow-list values and deny-list terms add to the base's
+     * (duplicates once).
+     */
+    public PolicySettings over(PolicySettings base) {
+      Map<EntityType, Action> mergedActions = new EnumMap<>(EntityType.class);
+      mergedActions.putAll(base.actions);
+      mergedActions.putAll(actions);
+      Map<EntityType, Action> mergedOutput = new EnumMap<>(EntityType.class);
+      mergedOutput.putAll(base.outputActions);
+      mergedOutput.putAll(outputActions);
+      Map<EntityType, LinkedHashSet<String>> mergedAllow = new EnumMap<>(EntityType.class);
+      for (Map<EntityType, List<String>> lists : List.of(base.allow, allow)) {
+        lists.forEach(
+            (type, values) ->
+                mergedAllow.computeIfAbsent(type, t -> new LinkedHashSet<>()).addAll(values));
+      }
+      Map<EntityType, List<String>> allowLists = new EnumMap<>(EntityType.class);
+      mergedAllow.forEach((type, values) -> allowLists.put(type, List.copyOf(values)));
+      LinkedHashSet<String> mergedDeny = new LinkedHashSet<>(base.deny);
+      mergedDeny.addAll(deny);
+      return new PolicySettings(mergedActions, mergedOutput, allowLists, List.copyOf(mergedDeny));
     }
   }
 }

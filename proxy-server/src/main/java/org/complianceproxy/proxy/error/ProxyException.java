@@ -4,9 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * A failure with its place in the error taxonomy. The message goes to the client as is, so it must
- * never contain request content: name the field or the entity type, never the value.
+ * never contain request content: name the field or the entity type, never the value. Subclasses
+ * carry what the audit trail needs to say about a refusal (e.g. which rule blocked a request).
  */
-public final class ProxyException extends RuntimeException {
+public class ProxyException extends RuntimeException {
+
+  private static final long serialVersionUID = 1L;
 
   private final ProxyError error;
 
@@ -20,7 +23,7 @@ public final class ProxyException extends RuntimeException {
     this.error = requireNonNull(error, "error");
   }
 
-  public ProxyError error() {
+  public final ProxyError error() {
     return error;
   }
 }

@@ -31,7 +31,10 @@ import org.complianceproxy.proxy.vault.VaultEntry;
  * <p>Failures are {@link ProxyException}s whose messages never quote the request:
  *
  * <ul>
- *   <li>{@code BLOCKED_BY_POLICY}: a finding whose rule blocks, named by entity type;
+ *   <li>{@code BLOCKED_BY_POLICY} ({@link BlockedByPolicy}): a finding whose action is {@code
+ *       BLOCK}, named by entity type and rule. The walk goes on to the end so that the refusal
+ *       carries every finding of the request for the audit trail; {@link #settle} then refuses
+ *       before the vault is touched, so nothing of a blocked request is stored or forwarded;
  *   <li>{@code SANITIZER_FAILED}: the scanner failed or returned overlapping or out-of-range
  *       findings, or a token collided;
  *   <li>{@code VAULT_UNAVAILABLE}: the vault could not store or read (see {@link #vaultFailure}).
@@ -59,6 +62,8 @@ public final class RequestSanitization implements TextRewriter {
   private final Map<String, EntityType> pasted = new LinkedHashMap<>();
   // what the response may restore
   private final RestoreTable.Builder restore = RestoreTable.builder();
+  // the first finding whose action is BLOCK; null while the request may go on
+  private Finding block;
 
   public RequestSanitization(
       String tenant,
@@ -106,10 +111,13 @@ public final class RequestSanitization implements TextRewriter {
       String token = finding.action() == Action.TOKENIZE ? mint(type, value) : null;
       String replacement =
           switch (finding.action()) {
-            case BLOCK ->
-                throw new ProxyException(
-                    ProxyError.BLOCKED_BY_POLICY,
-                    "request contains " + type.name() + ", which policy blocks");
+            case BLOCK -> {
+              if (block == null) {
+                block = finding;
+              }
+              // The request will be refused; the value still never stays in the rewritten text.
+              yield "[" + type.tag() + "]";
+            }
             case TOKENIZE -> token;
             case MASK -> Masking.mask(type, value);
             case REDACT -> "[" + type.tag() + "]";
@@ -175,6 +183,18 @@ public final class RequestSanitization implements TextRewriter {
     return false;
   }
 
+  /**
+   * Throws {@link BlockedByPolicy} when a finding blocked the request; {@link #settle} refuses it
+   * anyway, this names the model in the refusal.
+   *
+   * @param model the model the request asked for, for the audit trail
+   */
+  public void refuseIfBlocked(String model) {
+    if (block != null) {
+      throw new BlockedByPolicy(block.type(), block.ruleId(), findings, model);
+    }
+  }
+
   /** One audit record per finding, in document order. */
   public List<FindingRecord> findings() {
     return findings;
@@ -210,10 +230,15 @@ public final class RequestSanitization implements TextRewriter {
   /**
    * Stores the minted tokens and resolves the pasted ones in {@code vault}, both at once; only when
    * both succeeded does the result complete, with {@code finish} applied to the restore table. It
-   * fails with {@link #vaultFailure} when the vault failed, and with {@code SANITIZER_FAILED} when
-   * building the restore table or {@code finish} threw.
+   * fails with {@link BlockedByPolicy} when a finding blocks the request (without touching the
+   * vault), with {@link #vaultFailure} when the vault failed, and with {@code SANITIZER_FAILED}
+   * when building the restore table or {@code finish} threw.
    */
   public <T> CompletableFuture<T> settle(Vault vault, Function<RestoreTable, T> finish) {
+    if (block != null) {
+      return CompletableFuture.failedFuture(
+          new BlockedByPolicy(block.type(), block.ruleId(), findings, null));
+    }
     List<VaultEntry> mintedEntries = mintedEntries();
     List<String> pastedTokens = pastedTokens();
     CompletableFuture<Void> stored;
@@ -249,11 +274,6 @@ public final class RequestSanitization implements TextRewriter {
   }
 
   /**
-   * A failure of the vault (or of the key source it depends on): the vault's own verdicts
-   * (collision, unavailable) stand; anything else means it could not answer, {@code
-   * VAULT_UNAVAILABLE}.
-   */
-  /**
    * Runs {@code work} once the tenant's keys are loaded. With KMS a tenant's first request needs a
    * data key; that call runs off the event loop, and a failure refuses the request ({@code
    * VAULT_UNAVAILABLE}) instead of minting without keys. When the keys are cached, {@code work}
@@ -272,6 +292,11 @@ public final class RequestSanitization implements TextRewriter {
         .thenCompose(result -> result);
   }
 
+  /**
+   * A failure of the vault (or of the key source it depends on): the vault's own verdicts
+   * (collision, unavailable) stand; anything else means it could not answer, {@code
+   * VAULT_UNAVAILABLE}.
+   */
   public static ProxyException vaultFailure(Throwable error) {
     Throwable cause =
         error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;

@@ -2,12 +2,16 @@ package org.complianceproxy.proxy.sanitize;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.complianceproxy.dlp.Finding;
 import org.complianceproxy.dlp.Policy;
 import org.complianceproxy.dlp.Scanner;
+import org.complianceproxy.proxy.config.ConfigException;
+import org.complianceproxy.proxy.config.ConfigLoader;
+import org.complianceproxy.proxy.config.ProxyConfig;
 
 /**
  * The DLP scanner with each tenant's {@link Policy}: what a request's text is scanned with on the
@@ -33,6 +37,29 @@ public final class TenantPolicies {
    */
   public static TenantPolicies of(Scanner scanner, Policy fallback, Map<String, Policy> tenants) {
     return new TenantPolicies(scanner, fallback, tenants);
+  }
+
+  /**
+   * The policies of the {@code dlp} configuration, with the rule file it names (or the bundled
+   * rules).
+   *
+   * @throws ConfigException if the rule file cannot be read or is not valid
+   */
+  public static TenantPolicies of(ProxyConfig.Dlp config) {
+    Scanner scanner = config.rulesFile().map(ConfigLoader::loadRules).orElseGet(Scanner::defaults);
+    Map<String, Policy> tenants = new HashMap<>();
+    config.tenants().forEach((tenant, settings) -> tenants.put(tenant, policy(settings)));
+    return new TenantPolicies(scanner, policy(config.defaultPolicy()), tenants);
+  }
+
+  /** The dlp-rules policy of one configured policy. */
+  static Policy policy(ProxyConfig.PolicySettings settings) {
+    Policy.Builder policy = Policy.builder();
+    settings.actions().forEach(policy::action);
+    settings.outputActions().forEach(policy::outputAction);
+    settings.allow().forEach((type, values) -> values.forEach(value -> policy.allow(type, value)));
+    settings.deny().forEach(policy::deny);
+    return policy.build();
   }
 
   /** The rules' own actions for every tenant, {@code mask} on the way out. */

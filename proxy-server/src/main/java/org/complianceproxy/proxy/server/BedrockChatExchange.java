@@ -20,9 +20,10 @@ import org.slf4j.LoggerFactory;
 /**
  * An OpenAI chat completions request whose model routes to Bedrock, taken over from {@link
  * ChatExchange} once the request is sanitized and its findings audited: check residency, translate
- * to Converse ({@link ChatToConverse}), send upstream, restore tokens in the answer and translate
- * it back ({@link ConverseToChat}): {@code chat.completion.chunk} events for a stream, a {@code
- * chat.completion} otherwise. Errors are OpenAI-shaped, Bedrock's own mapped to fitting statuses.
+ * to Converse ({@link ChatToConverse}), send upstream, apply the output policy and restore tokens
+ * in the answer and translate it back ({@link ConverseToChat}): {@code chat.completion.chunk}
+ * events for a stream, a {@code chat.completion} otherwise. Errors are OpenAI-shaped, Bedrock's own
+ * mapped to fitting statuses.
  *
  * <p>Runs on the client connection's event loop; the AWS SDK's callbacks are handed back to it by
  * {@link BedrockAnswer}, which also sets the demand on the upstream body. What every exchange
@@ -46,6 +47,8 @@ final class BedrockChatExchange extends AbstractExchange implements BedrockAnswe
   private String upstreamErrorType;
   private ByteArrayOutputStream buffered;
   private EventStreamRestorer streamRestorer;
+  // findings of the output policy in the answer, for the summary
+  private int outputFindings;
 
   BedrockChatExchange(
       ChannelHandlerContext ctx,
@@ -117,7 +120,10 @@ final class BedrockChatExchange extends AbstractExchange implements BedrockAnswe
       phase = Phase.STREAMING;
       streamRestorer =
           new EventStreamRestorer(
-              EventStreamRestorer.Mode.CONVERSE, sanitized.restoreTable(), life);
+              EventStreamRestorer.Mode.CONVERSE,
+              sanitized.restoreTable(),
+              life,
+              life.outputCheck(() -> outputFindings++));
       life.writeHead(life.eventStreamHead("text/event-stream; charset=utf-8"));
     } else {
       phase = Phase.BUFFERING;
@@ -160,7 +166,9 @@ final class BedrockChatExchange extends AbstractExchange implements BedrockAnswe
         }
         case BUFFERING -> {
           byte[] restored =
-              new AnswerRestorer(sanitized.restoreTable(), life).converse(buffered.toByteArray());
+              new AnswerRestorer(
+                      sanitized.restoreTable(), life, life.outputCheck(() -> outputFindings++))
+                  .converse(buffered.toByteArray());
           byte[] completion = translator.completion(restored);
           life.usage(translator.usage());
           respond(completion);
@@ -240,6 +248,6 @@ final class BedrockChatExchange extends AbstractExchange implements BedrockAnswe
         reachedUpstream ? bedrock.upstream().region() : null,
         sanitized.model(),
         sanitized.stream(),
-        sanitized.findings().size());
+        sanitized.findings().size() + outputFindings);
   }
 }

@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * One request of the native Bedrock front door ({@code POST /model/{modelId}/converse}, {@code
  * /converse-stream}, {@code /invoke}, {@code /invoke-with-response-stream}) from the aggregated
  * client request to the last byte of the answer: verify the SigV4 signature of a proxy-issued key
- * pair, check residency, sanitize, send upstream signed with the proxy's own credentials, restore
- * tokens in the answer (event-stream frames re-encoded as they come) and audit every step.
+ * pair, check residency, sanitize, send upstream signed with the proxy's own credentials, apply the
+ * tenant's output policy and restore tokens in the answer (event-stream frames re-encoded as they
+ * come) and audit every step.
  *
  * <p>Runs on the client connection's event loop; the sanitizer's and the AWS SDK's callbacks are
  * handed back to it ({@link BedrockAnswer} also sets the demand on the upstream body). What every
@@ -95,6 +96,8 @@ final class BedrockExchange extends AbstractExchange implements BedrockAnswer.Si
   private String upstreamErrorType;
   private ByteArrayOutputStream buffered;
   private EventStreamRestorer streamRestorer;
+  // findings of the output policy in the answer, for the summary
+  private int outputFindings;
 
   BedrockExchange(
       ChannelHandlerContext ctx,
@@ -190,7 +193,8 @@ final class BedrockExchange extends AbstractExchange implements BedrockAnswer.Si
                     ? EventStreamRestorer.Mode.CONVERSE
                     : EventStreamRestorer.Mode.INVOKE,
                 sanitized.restoreTable(),
-                life);
+                life,
+                life.outputCheck(() -> outputFindings++));
         HttpResponse response =
             new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         response
@@ -235,7 +239,9 @@ final class BedrockExchange extends AbstractExchange implements BedrockAnswer.Si
           done(HttpResponseStatus.OK.code(), "ok");
         }
         case BUFFERING -> {
-          AnswerRestorer restorer = new AnswerRestorer(sanitized.restoreTable(), life);
+          AnswerRestorer restorer =
+              new AnswerRestorer(
+                  sanitized.restoreTable(), life, life.outputCheck(() -> outputFindings++));
           byte[] body = buffered.toByteArray();
           byte[] restored =
               operation.format == BedrockSanitizer.Format.CONVERSE
@@ -317,7 +323,7 @@ final class BedrockExchange extends AbstractExchange implements BedrockAnswer.Si
         reachedUpstream ? bedrock.upstream().region() : null,
         modelId,
         operation.stream,
-        sanitized == null ? 0 : sanitized.findings().size());
+        sanitized == null ? 0 : sanitized.findings().size() + outputFindings);
   }
 
   /** Decodes the model id of {@code /model/{modelId}/...}, which arrives percent-encoded. */

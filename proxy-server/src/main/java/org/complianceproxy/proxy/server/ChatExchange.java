@@ -32,9 +32,10 @@ import org.complianceproxy.proxy.upstream.UpstreamListener;
 /**
  * One OpenAI chat completions request, from the aggregated client request to the last byte of the
  * answer: authenticate, sanitize (scan, tokenize, vault), forward on a pooled upstream connection,
- * restore tokens in the answer as it streams, and audit every step. Runs on the client connection's
- * event loop; the only other thread involved completes the sanitizer's future, and its result is
- * handed back to the loop.
+ * apply the tenant's output policy to the model's own text and restore tokens in the answer as it
+ * streams, and audit every step. The summary counts the request's and the answer's findings. Runs
+ * on the client connection's event loop; the only other thread involved completes the sanitizer's
+ * future, and its result is handed back to the loop.
  *
  * <p>What every exchange shares (client writes, restore audit, the closing summary) is in {@link
  * ExchangeLifecycle}; this class keeps the OpenAI upstream: the pooled connection, its response
@@ -60,6 +61,8 @@ final class ChatExchange extends AbstractExchange implements UpstreamListener {
   private ByteArrayOutputStream buffered;
   private SseDecoder sseDecoder;
   private ChatStreamRestorer streamRestorer;
+  // findings of the output policy in the answer, for the summary
+  private int outputFindings;
 
   ChatExchange(
       ChannelHandlerContext ctx, Services services, FrontDoorHandler door, boolean keepAlive) {
@@ -226,7 +229,9 @@ final class ChatExchange extends AbstractExchange implements UpstreamListener {
       if (contentType.startsWith("text/event-stream")) {
         phase = Phase.STREAMING;
         sseDecoder = new SseDecoder();
-        streamRestorer = new ChatStreamRestorer(sanitized.restoreTable(), life);
+        streamRestorer =
+            new ChatStreamRestorer(
+                sanitized.restoreTable(), life, life.outputCheck(() -> outputFindings++));
         life.writeHead(life.eventStreamHead(contentType));
       } else {
         phase = Phase.BUFFERING;
@@ -285,7 +290,8 @@ final class ChatExchange extends AbstractExchange implements UpstreamListener {
       case BUFFERING -> {
         byte[] body = buffered.toByteArray();
         ChatCompletionRestorer restorer =
-            new ChatCompletionRestorer(sanitized.restoreTable(), life);
+            new ChatCompletionRestorer(
+                sanitized.restoreTable(), life, life.outputCheck(() -> outputFindings++));
         byte[] restored = restorer.restore(body);
         life.usage(restorer.usage());
         releaseUpstream(upstreamKeepAlive);
@@ -425,6 +431,6 @@ final class ChatExchange extends AbstractExchange implements UpstreamListener {
             services.openAi().region(),
             sanitized.model(),
             sanitized.stream(),
-            sanitized.findings().size());
+            sanitized.findings().size() + outputFindings);
   }
 }

@@ -25,7 +25,9 @@ import org.complianceproxy.proxy.audit.RequestSummary;
 import org.complianceproxy.proxy.audit.RestoreRecord;
 import org.complianceproxy.proxy.error.ProxyError;
 import org.complianceproxy.proxy.error.ProxyException;
+import org.complianceproxy.proxy.restore.OutputCheck;
 import org.complianceproxy.proxy.restore.RestoreListener;
+import org.complianceproxy.proxy.sanitize.BlockedByPolicy;
 import org.complianceproxy.proxy.token.TokenLookup.Restoration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +50,9 @@ final class ExchangeLifecycle implements RestoreListener {
 
   // the exchange reported to the front door when it is done
   private final Exchange owner;
+  // a blocked request's finding records and model, which its exchange never got to see
+  private int refusedFindings;
+  private String refusedModel;
   private final ChannelHandlerContext ctx;
   private final Services services;
   private final FrontDoorHandler door;
@@ -131,6 +136,10 @@ final class ExchangeLifecycle implements RestoreListener {
    */
   ProxyException sanitizeFailure(Throwable error) {
     Throwable cause = unwrap(error);
+    if (cause instanceof BlockedByPolicy blocked) {
+      auditBlock(blocked);
+      return blocked;
+    }
     if (cause instanceof ProxyException e) {
       return e;
     }
@@ -230,11 +239,35 @@ final class ExchangeLifecycle implements RestoreListener {
     }
   }
 
-  /** Audits a refusal by the residency policy; other errors leave no policy record. */
-  void auditRegionRefusal(ProxyException e, String route, String model, String region) {
-    if (e.error() != ProxyError.REGION_NOT_ALLOWED) {
-      return;
-    }
+  /**
+   * Audits a request the tenant's DLP policy blocked, before its error response and summary: every
+   * finding with its action (the blocking ones {@code BLOCK}; nothing was stored or forwarded),
+   * then the refusal naming the entity type and the rule. Every exchange passes its sanitizer's
+   * failure through {@link #sanitizeFailure} exactly once, whatever its front door.
+   */
+  private void auditBlock(BlockedByPolicy blocked) {
+    auditFindings(blocked.findings());
+    refusedFindings = blocked.findings().size();
+    refusedModel = blocked.model();
+    // Only AbstractExchange builds a lifecycle, with itself as the owner.
+    AbstractExchange exchange = (AbstractExchange) owner;
+    auditRefusal(
+        blocked,
+        exchange.route(),
+        blocked.ruleId(),
+        blocked.entityType().name(),
+        blocked.model() != null ? blocked.model() : exchange.target().model(),
+        null);
+  }
+
+  /** One policy_refusal record: the policy that refused, never the data that triggered it. */
+  private void auditRefusal(
+      ProxyException e,
+      String route,
+      String ruleId,
+      String entityType,
+      String model,
+      String region) {
     services
         .audit()
         .emit(
@@ -245,10 +278,47 @@ final class ExchangeLifecycle implements RestoreListener {
                 route,
                 e.error().code(),
                 e.error().status(),
-                null,
-                null,
+                ruleId,
+                entityType,
                 model,
                 region));
+  }
+
+  /**
+   * How the answer is checked on its way out: the tenant's output policy ({@code
+   * policies().output}), each finding audited as a finding record whose field path starts with
+   * {@code /response/} (e.g. {@code /response/choices/0/delta/content}), with the action taken, a
+   * fingerprint and no token; {@code counted} runs once per finding, for the summary's count.
+   */
+  OutputCheck outputCheck(Runnable counted) {
+    return new OutputCheck(
+        services.policies().output(tenant),
+        (finding, value, field) -> {
+          counted.run();
+          auditFindings(
+              List.of(
+                  new FindingRecord(
+                      requestId,
+                      tenant,
+                      Instant.now(),
+                      finding.type().name(),
+                      finding.ruleId(),
+                      finding.action().name(),
+                      null,
+                      services.sanitizer().fingerprint(tenant, finding.type(), value),
+                      "/response/" + field,
+                      finding.start(),
+                      finding.end(),
+                      finding.confidence())));
+        });
+  }
+
+  /** Audits a refusal by the residency policy; other errors leave no policy record. */
+  void auditRegionRefusal(ProxyException e, String route, String model, String region) {
+    if (e.error() != ProxyError.REGION_NOT_ALLOWED) {
+      return;
+    }
+    auditRefusal(e, route, null, null, model, region);
   }
 
   @Override
@@ -284,7 +354,7 @@ final class ExchangeLifecycle implements RestoreListener {
                 route,
                 target.provider(),
                 target.region(),
-                target.model(),
+                target.model() != null ? target.model() : refusedModel,
                 target.stream(),
                 status,
                 outcome,
@@ -292,7 +362,7 @@ final class ExchangeLifecycle implements RestoreListener {
                 firstByteNanos < 0
                     ? -1
                     : TimeUnit.NANOSECONDS.toMillis(firstByteNanos - startNanos),
-                target.findings(),
+                target.findings() + refusedFindings,
                 restores,
                 usage));
     services.metrics().requestEnded(route, status, outcome, latency);

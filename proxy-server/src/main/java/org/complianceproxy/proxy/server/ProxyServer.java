@@ -24,13 +24,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.complianceproxy.dlp.Scanner;
 import org.complianceproxy.proxy.admin.AdminHandler;
 import org.complianceproxy.proxy.admin.AuditPage;
 import org.complianceproxy.proxy.admin.Metrics;
 import org.complianceproxy.proxy.admin.VaultAdminRoutes;
 import org.complianceproxy.proxy.audit.AuditSink;
 import org.complianceproxy.proxy.audit.AuditSinks;
+import org.complianceproxy.proxy.audit.ConfigHistory;
 import org.complianceproxy.proxy.audit.LifecycleRecord;
 import org.complianceproxy.proxy.auth.ApiKeyAuthenticator;
 import org.complianceproxy.proxy.bedrock.BedrockSanitizer;
@@ -39,8 +39,8 @@ import org.complianceproxy.proxy.bedrock.ModelRoutes;
 import org.complianceproxy.proxy.bedrock.ResidencyPolicy;
 import org.complianceproxy.proxy.bedrock.SigV4Verifier;
 import org.complianceproxy.proxy.chat.ChatRequestSanitizer;
-import org.complianceproxy.proxy.config.ConfigLoader;
 import org.complianceproxy.proxy.config.ProxyConfig;
+import org.complianceproxy.proxy.sanitize.TenantPolicies;
 import org.complianceproxy.proxy.token.TokenMinter;
 import org.complianceproxy.proxy.upstream.OpenAiUpstream;
 import org.complianceproxy.proxy.vault.AdminCredentials;
@@ -87,8 +87,15 @@ public final class ProxyServer implements AutoCloseable {
    * Starts everything and binds both listeners; fails (and cleans up) if any stage cannot start.
    */
   public static ProxyServer start(ProxyConfig config) throws IOException, InterruptedException {
+    // First, before anything opens: an invalid rule file refuses to start.
+    TenantPolicies policies = TenantPolicies.of(config.dlp());
     Transport transport = Transport.best();
-    EventLoopGroup loops = new MultiThreadIoEventLoopGroup(0, transport.factory());
+    // One event loop per core: more loops than cores only adds context switches and lock hand-offs.
+    EventLoopGroup loops =
+        new MultiThreadIoEventLoopGroup(
+            Integer.getInteger(
+                "io.netty.eventLoopThreads", Runtime.getRuntime().availableProcessors()),
+            transport.factory());
     Path dataDir = config.dataDir();
     AuditSink audit = null;
     AuditPage auditPage = null;
@@ -96,9 +103,11 @@ public final class ProxyServer implements AutoCloseable {
     OpenAiUpstream openAi = null;
     BedrockUpstream bedrockUpstream = null;
     try {
-      vault = VaultStack.open(config);
       audit = AuditSinks.create(config.audit(), dataDir, InstanceId.get());
-      audit.emit(LifecycleRecord.start(version(), ConfigLoader.sha256Hex(config.toString())));
+      // vault operations (reveal, rotate, shred) are records of the same trail
+      vault = VaultStack.open(config, audit);
+      audit.emit(LifecycleRecord.start(version(), ConfigHistory.sha256(config)));
+      ConfigHistory.recordStart(config, version()).ifPresent(audit::emit);
       openAi = new OpenAiUpstream(config.openAi(), transport.channel());
       Metrics metrics = new Metrics();
       metrics.auditHealth(audit::healthy);
@@ -108,8 +117,7 @@ public final class ProxyServer implements AutoCloseable {
           new VaultAdminRoutes(vault.operations(), new AdminCredentials(config.adminKeySha256s()));
       AuditPage page = auditPage;
       ChatRequestSanitizer sanitizer =
-          new ChatRequestSanitizer(
-              Scanner.defaults(), new TokenMinter(vault.keys()), vault.vault());
+          new ChatRequestSanitizer(policies, new TokenMinter(vault.keys()), vault.vault());
       BedrockServices bedrock = null;
       if (config.bedrock().region().isPresent()) {
         String region = config.bedrock().region().get();
@@ -117,8 +125,7 @@ public final class ProxyServer implements AutoCloseable {
         bedrock =
             new BedrockServices(
                 new SigV4Verifier(config.bedrock().awsKeys(), Clock.systemUTC()),
-                new BedrockSanitizer(
-                    Scanner.defaults(), new TokenMinter(vault.keys()), vault.vault()),
+                new BedrockSanitizer(policies, new TokenMinter(vault.keys()), vault.vault()),
                 bedrockUpstream,
                 ResidencyPolicy.of(config.bedrock(), region),
                 new ModelRoutes(config.bedrock().modelRoutes()));
@@ -136,7 +143,8 @@ public final class ProxyServer implements AutoCloseable {
               openAi,
               audit,
               metrics,
-              bedrock);
+              bedrock,
+              policies);
       if (services.authenticator().isEmpty()) {
         log.warn("no API keys configured (PROXY_API_KEYS or api_keys): every request will get 401");
       }
@@ -181,13 +189,15 @@ public final class ProxyServer implements AutoCloseable {
       self[0] = server;
       log.info(
           "compliance proxy listening on {} (admin {}), upstream {} region {}, bedrock {}, audit {},"
-              + " transport {}",
+              + " rules {}, tenant policies {}, transport {}",
           client.localAddress(),
           admin.localAddress(),
           config.openAi().baseUrl(),
           config.openAi().region(),
           config.bedrock().region().orElse("off"),
           config.audit().kafkaBootstrapServers().map(b -> "kafka " + b).orElse("local spool"),
+          config.dlp().rulesFile().map(Path::toString).orElse("bundled"),
+          config.dlp().tenants().keySet(),
           transport.name());
       return server;
     } catch (Exception e) {

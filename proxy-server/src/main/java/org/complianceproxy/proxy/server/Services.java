@@ -13,7 +13,8 @@ import org.complianceproxy.proxy.upstream.OpenAiUpstream;
  * What every exchange of the client listener needs; built once at start-up and shared.
  *
  * @param bedrock the Bedrock upstream and front door, or null when no Bedrock region is configured
- * @param policies each tenant's DLP policy, for scanning answers (output DLP)
+ * @param policies each tenant's DLP policy, from the {@code dlp} configuration: the sanitizers scan
+ *     requests with it, and answers are scanned with it (output DLP)
  */
 record Services(
     ProxyConfig config,

@@ -8,12 +8,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import org.complianceproxy.dlp.Action;
+import org.complianceproxy.dlp.EntityType;
+import org.complianceproxy.dlp.Policy;
 import org.complianceproxy.dlp.Scanner;
 import org.complianceproxy.proxy.audit.FindingRecord;
 import org.complianceproxy.proxy.error.ProxyError;
 import org.complianceproxy.proxy.error.ProxyException;
 import org.complianceproxy.proxy.restore.RestoreListener;
 import org.complianceproxy.proxy.restore.Restorer;
+import org.complianceproxy.proxy.sanitize.BlockedByPolicy;
+import org.complianceproxy.proxy.sanitize.TenantPolicies;
 import org.complianceproxy.proxy.token.Keyring;
 import org.complianceproxy.proxy.token.TokenMinter;
 import org.complianceproxy.proxy.vault.LocalVault;
@@ -178,6 +183,49 @@ class BedrockSanitizerTest {
           .isInstanceOf(ProxyException.class)
           .satisfies(e -> assertThat(((ProxyException) e).error()).isEqualTo(entry.getValue()));
     }
+  }
+
+  @Test
+  void eachTenantsPolicyAppliesAndABlockRefusesWithoutStoringAnything() throws IOException {
+    Keyring keyring = Keyring.openOrCreate(dataDir);
+    BedrockSanitizer perTenant =
+        new BedrockSanitizer(
+            TenantPolicies.of(
+                Scanner.defaults(),
+                Policy.DEFAULT,
+                Map.of(
+                    "acme", Policy.builder().action(EntityType.EMAIL, Action.BLOCK).build(),
+                    "initech", Policy.builder().action(EntityType.EMAIL, Action.REDACT).build())),
+            new TokenMinter(keyring),
+            vault);
+    String body =
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Mail " + EMAIL + "\"}]}]}";
+
+    SanitizedBedrock initech =
+        perTenant.sanitize("initech", "r1", BedrockSanitizer.Format.CONVERSE, bytes(body)).join();
+    assertThatThrownBy(
+            () ->
+                perTenant
+                    .sanitize("acme", "r2", BedrockSanitizer.Format.CONVERSE, bytes(body))
+                    .join())
+        .isInstanceOf(CompletionException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            BlockedByPolicy.class,
+            blocked -> {
+              assertThat(blocked.error()).isEqualTo(ProxyError.BLOCKED_BY_POLICY);
+              assertThat(blocked.entityType()).isEqualTo(EntityType.EMAIL);
+              assertThat(blocked.ruleId()).isNotBlank();
+              assertThat(blocked.getMessage()).contains("EMAIL").doesNotContain(EMAIL);
+              assertThat(blocked.findings())
+                  .singleElement()
+                  .satisfies(f -> assertThat(f.action()).isEqualTo("BLOCK"));
+            });
+
+    assertThat(new String(initech.upstreamBody(), StandardCharsets.UTF_8))
+        .contains("Mail [EMAIL]")
+        .doesNotContain(EMAIL);
+    assertThat(vault.size()).as("nothing of either request is stored").isZero();
   }
 
   private static byte[] bytes(String text) {

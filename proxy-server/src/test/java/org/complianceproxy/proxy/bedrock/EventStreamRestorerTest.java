@@ -15,8 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.complianceproxy.dlp.EntityType;
+import org.complianceproxy.dlp.Policy;
+import org.complianceproxy.dlp.Scanner;
 import org.complianceproxy.proxy.error.ProxyError;
 import org.complianceproxy.proxy.error.ProxyException;
+import org.complianceproxy.proxy.restore.OutputCheck;
 import org.complianceproxy.proxy.restore.RestoreListener;
 import org.complianceproxy.proxy.testing.SeededRandom;
 import org.complianceproxy.proxy.token.RestoreTable;
@@ -141,6 +144,32 @@ class EventStreamRestorerTest {
             e ->
                 assertThat(((ProxyException) e).error())
                     .isEqualTo(ProxyError.UPSTREAM_BAD_RESPONSE));
+  }
+
+  @Test
+  void modelsOwnValuesSplitAcrossDeltasAreMaskedWhileTokensAreRestored() {
+    String answer =
+        "Card " + CARD_TOKEN + " is yours; 5500 0000 0000 0004 and bob.jones@example.org are not.";
+    OutputCheck check =
+        new OutputCheck(
+            text -> Scanner.defaults().scanOutput(text, Policy.DEFAULT),
+            (finding, value, field) -> {});
+    SeededRandom.forEachCase(
+        50,
+        random -> {
+          List<String> pieces = new ArrayList<>();
+          for (int i = 0; i < answer.length(); ) {
+            int end = Math.min(answer.length(), i + 1 + random.nextInt(7));
+            pieces.add(answer.substring(i, end));
+            i = end;
+          }
+          EventStreamRestorer restorer =
+              new EventStreamRestorer(
+                  EventStreamRestorer.Mode.CONVERSE, TABLE, RestoreListener.NONE, check);
+          byte[] out = feedAll(restorer, converse(pieces), random, 9);
+          assertThat(converseText(decode(out)))
+              .isEqualTo("Card " + CARD + " is yours; ****0004 and b***@example.org are not.");
+        });
   }
 
   // --- helpers

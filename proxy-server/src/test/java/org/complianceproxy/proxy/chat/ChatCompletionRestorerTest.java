@@ -8,7 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.complianceproxy.dlp.EntityType;
+import org.complianceproxy.dlp.Policy;
+import org.complianceproxy.dlp.Scanner;
 import org.complianceproxy.proxy.audit.RequestSummary;
+import org.complianceproxy.proxy.restore.OutputCheck;
 import org.complianceproxy.proxy.restore.RestoreListener;
 import org.complianceproxy.proxy.token.TokenLookup;
 import org.complianceproxy.proxy.token.TokenLookup.Restoration;
@@ -38,6 +41,30 @@ class ChatCompletionRestorerTest {
           + "\"arguments\":\"<<CARD_7K3QZ9XW2M>>\"}},\"finish_reason\":\"stop\"}],"
           + "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":20,\"total_tokens\":30},"
           + "\"service_tier\":\"default\",\"score\":0.10}";
+
+  private static final OutputCheck MASKING =
+      new OutputCheck(
+          text -> Scanner.defaults().scanOutput(text, Policy.DEFAULT), (f, value, field) -> {});
+
+  @Test
+  void modelsOwnValuesAreMaskedAndRestoredValuesAreNot() throws Exception {
+    byte[] body =
+        ("{\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                + "\"content\":\"yours <<CARD_7K3QZ9XW2M>>, mine 5500 0000 0000 0004\"}}]}")
+            .getBytes(UTF_8);
+    JsonNode out =
+        ChatCompletionRestorer.JSON.readTree(
+            new ChatCompletionRestorer(LOOKUP, RestoreListener.NONE, MASKING).restore(body));
+    assertThat(out.path("choices").get(0).path("message").path("content").asText())
+        .isEqualTo("yours 4111 1111 1111 1111, mine ****0004");
+  }
+
+  @Test
+  void anAnswerThatIsNotJsonIsStillGuardedAsText() {
+    byte[] body = "oops: mail bob.jones@example.org <<CARD_7K3QZ9XW2M>>".getBytes(UTF_8);
+    byte[] out = new ChatCompletionRestorer(LOOKUP, RestoreListener.NONE, MASKING).restore(body);
+    assertThat(new String(out, UTF_8)).isEqualTo("oops: mail b***@example.org <<CARD_7K3QZ9XW2M>>");
+  }
 
   @Test
   void everyTextFieldOfEveryChoiceIsRestored() throws Exception {

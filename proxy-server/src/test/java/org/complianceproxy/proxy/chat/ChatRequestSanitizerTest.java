@@ -2,6 +2,7 @@ package org.complianceproxy.proxy.chat;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,11 +19,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.complianceproxy.dlp.Action;
 import org.complianceproxy.dlp.EntityType;
+import org.complianceproxy.dlp.Policy;
 import org.complianceproxy.dlp.Scanner;
 import org.complianceproxy.proxy.audit.FindingRecord;
 import org.complianceproxy.proxy.error.ProxyError;
 import org.complianceproxy.proxy.error.ProxyException;
+import org.complianceproxy.proxy.sanitize.BlockedByPolicy;
+import org.complianceproxy.proxy.sanitize.TenantPolicies;
 import org.complianceproxy.proxy.token.Keyring;
 import org.complianceproxy.proxy.token.TokenGrammar;
 import org.complianceproxy.proxy.token.TokenLookup;
@@ -500,11 +505,77 @@ class ChatRequestSanitizerTest {
     ProxyException failure =
         failure(
             blocking.sanitize(
-                "acme", "req-1", userSays("card " + CARD + " mail " + EMAIL).getBytes(UTF_8)));
+                "acme",
+                "req-1",
+                userSays("card " + CARD + " mail " + EMAIL + " and " + EMAIL.replace("jane", "joe"))
+                    .getBytes(UTF_8)));
 
     assertThat(failure.error()).isEqualTo(ProxyError.BLOCKED_BY_POLICY);
-    assertThat(failure.getMessage()).isEqualTo("request contains EMAIL, which policy blocks");
+    assertThat(failure.getMessage())
+        .contains("EMAIL")
+        .contains("email-block")
+        .doesNotContain("jane")
+        .doesNotContain("4111");
+    BlockedByPolicy blocked = (BlockedByPolicy) failure;
+    assertThat(blocked.entityType()).isEqualTo(EntityType.EMAIL);
+    assertThat(blocked.ruleId()).isEqualTo("email-block");
+    assertThat(blocked.model()).isEqualTo("m");
+    assertThat(blocked.findings())
+        .as("every finding of the request, the ones after the block too, with their actions")
+        .extracting(FindingRecord::entityType, FindingRecord::action)
+        .containsExactly(
+            tuple("CARD", "TOKENIZE"), tuple("EMAIL", "BLOCK"), tuple("EMAIL", "BLOCK"));
+    assertThat(blocked.findings().get(1).token()).isNull();
     assertThat(vault.size()).as("nothing of a blocked request is stored").isZero();
+  }
+
+  @Test
+  void eachTenantIsScannedWithItsOwnPolicy() throws Exception {
+    ChatRequestSanitizer perTenant =
+        new ChatRequestSanitizer(
+            TenantPolicies.of(
+                Scanner.defaults(),
+                Policy.DEFAULT,
+                Map.of(
+                    "acme",
+                    Policy.builder()
+                        .action(EntityType.CARD, Action.MASK)
+                        .allow(EntityType.EMAIL, EMAIL)
+                        .deny("Project Falcon")
+                        .build(),
+                    "initech",
+                    Policy.builder().action(EntityType.CARD, Action.BLOCK).build())),
+            minter,
+            vault,
+            Clock.fixed(NOW, ZoneOffset.UTC));
+    String prompt = userSays("card " + CARD + " mail " + EMAIL + " about project falcon");
+
+    SanitizedChat acme =
+        perTenant.sanitize("acme", "req-1", prompt.getBytes(UTF_8)).get(10, TimeUnit.SECONDS);
+    SanitizedChat globex =
+        perTenant.sanitize("globex", "req-2", prompt.getBytes(UTF_8)).get(10, TimeUnit.SECONDS);
+    ProxyException initech =
+        failure(perTenant.sanitize("initech", "req-3", prompt.getBytes(UTF_8)));
+
+    String acmeText = JSON.readTree(acme.upstreamBody()).at("/messages/0/content").textValue();
+    assertThat(acmeText)
+        .startsWith("card ****1111 mail " + EMAIL + " about <<CUSTOM_")
+        .doesNotContain("falcon");
+    assertThat(acme.findings())
+        .extracting(FindingRecord::entityType, FindingRecord::action)
+        .containsExactly(
+            tuple("CARD", "MASK"), tuple("EMAIL", "ALLOW"), tuple("CUSTOM", "TOKENIZE"));
+    assertThat(restoreAll(acmeText, acme.restoreTable()))
+        .as("the deny-list term comes back as the client wrote it")
+        .isEqualTo("card ****1111 mail " + EMAIL + " about project falcon");
+    String globexText = JSON.readTree(globex.upstreamBody()).at("/messages/0/content").textValue();
+    assertThat(globexText)
+        .startsWith("card <<CARD_")
+        .doesNotContain(CARD)
+        .doesNotContain(EMAIL)
+        .endsWith("about project falcon");
+    assertThat(initech.error()).isEqualTo(ProxyError.BLOCKED_BY_POLICY);
+    assertThat(((BlockedByPolicy) initech).entityType()).isEqualTo(EntityType.CARD);
   }
 
   @Test
@@ -533,9 +604,9 @@ class ChatRequestSanitizerTest {
     assertThat(chat.findings())
         .extracting(FindingRecord::action, FindingRecord::ruleId, FindingRecord::token)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("MASK", "card-mask", null),
-            org.assertj.core.groups.Tuple.tuple("REDACT", "email-redact", null),
-            org.assertj.core.groups.Tuple.tuple("ALLOW", "ssn-allow", null));
+            tuple("MASK", "card-mask", null),
+            tuple("REDACT", "email-redact", null),
+            tuple("ALLOW", "ssn-allow", null));
     assertThat(chat.findings())
         .allSatisfy(f -> assertThat(f.fingerprint()).matches("[0-9a-f]{32}"));
     assertThat(chat.findings().get(0).fingerprint())

@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.complianceproxy.dlp.EntityType;
+import org.complianceproxy.dlp.Policy;
+import org.complianceproxy.dlp.Scanner;
 import org.complianceproxy.proxy.audit.RequestSummary;
+import org.complianceproxy.proxy.restore.OutputCheck;
 import org.complianceproxy.proxy.restore.RestoreListener;
 import org.complianceproxy.proxy.sse.SseDecoder;
 import org.complianceproxy.proxy.sse.SseEvent;
@@ -332,6 +335,52 @@ class ChatStreamRestorerTest {
             + ",\"function\":{\"arguments\":"
             + quote(arguments)
             + "}}]},\"finish_reason\":null}");
+  }
+
+  @Test
+  void modelsOwnValuesAreMaskedInContentAndToolArgumentsWhileTokensAreRestored() {
+    List<String> found = new ArrayList<>();
+    OutputCheck check =
+        new OutputCheck(
+            text -> Scanner.defaults().scanOutput(text, Policy.DEFAULT),
+            (finding, value, field) ->
+                found.add(
+                    finding.type() + "@" + field + ":" + finding.start() + ".." + finding.end()));
+    ChatStreamRestorer restorer = new ChatStreamRestorer(LOOKUP, RestoreListener.NONE, check);
+    List<String> events =
+        List.of(
+            content("Yours is " + CARD.substring(0, 7)),
+            content(CARD.substring(7) + ", mine 5500 0000"),
+            content(" 0000 0004, mail bob"),
+            chunk(
+                "{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\","
+                    + "\"type\":\"function\",\"function\":{\"name\":\"save\","
+                    + "\"arguments\":\"{\\\"to\\\":\\\"ann.lee@exa\"}}]},\"finish_reason\":null}"),
+            content(".jones@example.org now"),
+            chunk(
+                "{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+                    + "{\"arguments\":\"mple.com\\\"}\"}}]},\"finish_reason\":\"stop\"}"),
+            "data: [DONE]\n\n");
+
+    Map<String, String> texts = texts(run(restorer, bytes(events), 3));
+
+    assertThat(texts)
+        .containsEntry(
+            "choices/0/delta/content",
+            "Yours is 4111 1111 1111 1111, mine ****0004, mail b***@example.org now")
+        .containsEntry(
+            "choices/0/delta/tool_calls/0/function/arguments", "{\"to\":\"a***@example.com\"}");
+    assertThat(found)
+        .containsExactly(
+            "CARD@choices/0/delta/content:"
+                + (9 + CARD.length() + 7)
+                + ".."
+                + (9 + CARD.length() + 26),
+            "EMAIL@choices/0/delta/content:"
+                + (9 + CARD.length() + 33)
+                + ".."
+                + (9 + CARD.length() + 54),
+            "EMAIL@choices/0/delta/tool_calls/0/function/arguments:7..26");
   }
 
   private static byte[] bytes(List<String> events) {

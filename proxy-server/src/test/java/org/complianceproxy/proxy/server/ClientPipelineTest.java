@@ -68,7 +68,8 @@ class ClientPipelineTest {
             config.audit(),
             config.vault(),
             config.bedrock(),
-            config.adminKeySha256s());
+            config.adminKeySha256s(),
+            config.dlp());
     Keyring keyring = Keyring.openOrCreate(dataDir);
     vault = LocalVault.open(dataDir, keyring);
     upstream = new OpenAiUpstream(small.openAi(), NioSocketChannel.class);
