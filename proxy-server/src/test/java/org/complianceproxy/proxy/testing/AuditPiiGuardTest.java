@@ -79,6 +79,27 @@ class AuditPiiGuardTest {
   }
 
   @Test
+  void digitsInsideATimestampOrAHashAreNotTheValueButNextToWordsTheyAre() {
+    PiiValues values = new PiiValues();
+    values.add("18497553", "ACCOUNT");
+
+    assertThat(
+            AuditPiiGuard.check(
+                "{\"kind\":\"finding\",\"ts\":\"2026-11-26T03:56:25.184975530Z\"}", "t", values))
+        .as("nanoseconds of a timestamp")
+        .isEmpty();
+    assertThat(
+            AuditPiiGuard.check(
+                "{\"kind\":\"finding\",\"fingerprint\":\"9fe18497553a0c\"}", "t", values))
+        .as("digits inside a hash")
+        .isEmpty();
+    assertThat(AuditPiiGuard.check("{\"kind\":\"finding\",\"x\":\"acct18497553\"}", "t", values))
+        .isPresent();
+    assertThat(AuditPiiGuard.check("{\"kind\":\"finding\",\"x\":\"18497553\"}", "t", values))
+        .isPresent();
+  }
+
+  @Test
   void theSharedValuesHoldTheDlpCorpusAndEveryGeneratedValue() {
     PiiCorpus corpus = new PiiCorpus(77);
     String email = corpus.email();

@@ -164,12 +164,34 @@ public final class PiiValues {
         continue;
       }
       for (Entry entry : candidates) {
-        if (lower.startsWith(entry.lower(), i)) {
+        if (lower.startsWith(entry.lower(), i)
+            && !extendsDigitRun(lower, i, i + entry.lower().length())) {
           return Optional.of(new Match(entry.entityType(), entry.sha256Prefix()));
         }
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Whether the match {@code [start, end)} is only part of a longer machine-made run: digits inside
+   * more digits (a timestamp's nanoseconds) or, for a value of digits only, inside hex (a hash or a
+   * fingerprint, where any 8 digits turn up by chance now and then). The same digits after a letter
+   * other than a-f, or after a separator, still count.
+   */
+  private static boolean extendsDigitRun(String text, int start, int end) {
+    boolean digitsOnly = text.substring(start, end).chars().allMatch(Character::isDigit);
+    char before = start > 0 ? text.charAt(start - 1) : ' ';
+    char after = end < text.length() ? text.charAt(end) : ' ';
+    if (digitsOnly) {
+      return isHex(before) || isHex(after);
+    }
+    return (Character.isDigit(text.charAt(start)) && Character.isDigit(before))
+        || (Character.isDigit(text.charAt(end - 1)) && Character.isDigit(after));
+  }
+
+  private static boolean isHex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
   }
 
   static String sha256Prefix(String value) {
