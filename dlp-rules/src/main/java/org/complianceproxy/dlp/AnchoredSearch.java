@@ -38,6 +38,9 @@ final class AnchoredSearch {
   /** Simulation state for the rule's {@link MatchFilter}, shared by the scan's searches. */
   private final MatchFilter.Scratch scratch;
 
+  /** The rule's matcher, created on the first RE2J match and reset for each later one. */
+  private Matcher matcher;
+
   AnchoredSearch(
       Rule rule,
       int ruleIndex,
@@ -95,7 +98,7 @@ final class AnchoredSearch {
         counters.searchedChars += length;
         continue;
       }
-      Matcher m = rule.pattern().matcher(text.substring(from, to));
+      Matcher m = matcher(text.substring(from, to));
       int pos = 0;
       while (pos <= length) {
         if (!m.find(pos)) {
@@ -166,7 +169,7 @@ final class AnchoredSearch {
     if (!rule.filter().mayMatchAt(text, sliceStart, sliceEnd, scratch)) {
       return -1;
     }
-    Matcher m = rule.pattern().matcher(text.substring(sliceStart, sliceEnd));
+    Matcher m = matcher(text.substring(sliceStart, sliceEnd));
     if (!m.lookingAt()) {
       return -1;
     }
@@ -195,12 +198,22 @@ final class AnchoredSearch {
       // Validators are cheaper than RE2J, except libphonenumber, which is gated by a digit count.
       if (confirmed(start, e)) {
         counters.searchedChars += e - start;
-        if (rule.pattern().matcher(text.substring(start, e)).matches()) {
+        if (matcher(text.substring(start, e)).matches()) {
           return e;
         }
       }
     }
     return -1;
+  }
+
+  /** The rule's matcher over {@code input}: one RE2J matcher per search, reset for each input. */
+  private Matcher matcher(CharSequence input) {
+    if (matcher == null) {
+      matcher = rule.pattern().matcher(input);
+    } else {
+      matcher.reset(input);
+    }
+    return matcher;
   }
 
   private boolean confirmed(int start, int end) {

@@ -32,8 +32,7 @@ public final class Normalization {
     requireNonNull(value, "value");
     return switch (type) {
       case EMAIL, IPV6 -> value.toString().strip().toLowerCase(Locale.ROOT);
-      case NAME, ADDRESS ->
-          value.toString().strip().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
+      case NAME, ADDRESS -> collapseSpaces(value.toString().strip()).toLowerCase(Locale.ROOT);
       case SECRET, IPV4, DOB, CARDEXP -> value.toString().strip();
       case PHONE -> {
         String e164 = Phones.e164(value);
@@ -41,6 +40,26 @@ public final class Normalization {
       }
       default -> lettersAndDigits(value).toUpperCase(Locale.ROOT);
     };
+  }
+
+  /**
+   * {@code value} with each run of the white space {@code \s} of java.util.regex (space, tab, line
+   * feed, vertical tab, form feed, carriage return) replaced by one space.
+   */
+  private static String collapseSpaces(String value) {
+    StringBuilder out = new StringBuilder(value.length());
+    boolean inRun = false;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      boolean space = c == ' ' || (c >= '\t' && c <= '\r');
+      if (!space) {
+        out.append(c);
+      } else if (!inRun) {
+        out.append(' ');
+      }
+      inRun = space;
+    }
+    return out.toString();
   }
 
   /** ASCII letters and digits of {@code value}, in order. */

@@ -2,6 +2,9 @@ package org.complianceproxy.dlp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Locale;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -37,5 +40,23 @@ class NormalizationTest {
       })
   void unreadablePhoneFallsBackToItsDigits(String value, String canonical) {
     assertThat(Normalization.normalize(EntityType.PHONE, value)).isEqualTo(canonical);
+  }
+
+  @Test
+  void namesAndAddressesCollapseWhiteSpaceLikeTheRegexBackslashS() {
+    // Runs of \s (space, tab, LF, VT, FF, CR) become one space; other white space is kept inside.
+    char[] alphabet = {'a', 'B', 'ß', ' ', '\t', '\n', '\u000B', '\f', '\r', '\u00A0', '\u2003'};
+    Random random = new Random(SeededCases.SEED);
+    for (int i = 0; i < 2_000; i++) {
+      StringBuilder value = new StringBuilder();
+      for (int n = random.nextInt(12); n > 0; n--) {
+        value.append(alphabet[random.nextInt(alphabet.length)]);
+      }
+      String expected = value.toString().strip().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
+      assertThat(Normalization.normalize(EntityType.NAME, value))
+          .as("value %s", value.toString().codePoints().boxed().toList())
+          .isEqualTo(expected);
+      assertThat(Normalization.normalize(EntityType.ADDRESS, value)).isEqualTo(expected);
+    }
   }
 }
