@@ -40,12 +40,7 @@ public final class AuditQueryCommand implements Callable<Integer> {
   int run(PrintWriter out, PrintWriter err) {
     try {
       AuditQuery.Filter filter = filters.toFilter(Instant.now());
-      AuditQuery query = new AuditQuery();
-      source.read(
-          filter.since(),
-          filter.until(),
-          (stream, position, key, value) -> query.add(key, value),
-          err);
+      AuditQuery query = source.readFor(filter, err);
       List<AuditQuery.Item> items = query.matching(filter);
       if (limit != null && items.size() > limit) {
         items = items.subList(items.size() - limit, items.size());

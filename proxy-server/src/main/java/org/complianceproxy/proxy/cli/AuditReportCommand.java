@@ -42,12 +42,7 @@ public final class AuditReportCommand implements Callable<Integer> {
   int run(PrintWriter out, PrintWriter err) {
     try {
       AuditQuery.Filter filter = filters.toFilter(Instant.now());
-      AuditQuery query = new AuditQuery();
-      source.read(
-          filter.since(),
-          filter.until(),
-          (stream, position, key, value) -> query.add(key, value),
-          err);
+      AuditQuery query = source.readFor(filter, err);
       AuditQuery.Report report = query.report(filter);
       List<List<String>> rows = new ArrayList<>();
       for (Map.Entry<List<String>, Long> e : report.findings().entrySet()) {

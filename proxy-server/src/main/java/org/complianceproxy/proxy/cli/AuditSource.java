@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.complianceproxy.proxy.audit.AuditKafkaReader;
+import org.complianceproxy.proxy.audit.AuditQuery;
 import org.complianceproxy.proxy.audit.KafkaAuditSink;
 import org.complianceproxy.proxy.audit.SpoolAuditSink;
 import picocli.CommandLine.Option;
@@ -64,6 +65,20 @@ public final class AuditSource {
   /** Reads every record; returns how many. Progress goes to {@code err} every half second. */
   long readAll(Sink sink, PrintWriter err) {
     return read(null, null, sink, err);
+  }
+
+  /**
+   * The records that can match {@code filter}, read into a query (only its time range narrows the
+   * read; the query applies the rest).
+   */
+  AuditQuery readFor(AuditQuery.Filter filter, PrintWriter err) {
+    AuditQuery query = new AuditQuery();
+    read(
+        filter.since(),
+        filter.until(),
+        (stream, position, key, value) -> query.add(key, value),
+        err);
+    return query;
   }
 
   /**
