@@ -77,7 +77,9 @@ public final class VaultAdminRoutes {
       }
       Optional<String> actor = authenticate(authorization);
       if (actor.isEmpty()) {
-        return done(
+        return deniedAndRecorded(
+            route,
+            authorization,
             credentials.isEmpty()
                 ? error(
                     403,
@@ -163,11 +165,27 @@ public final class VaultAdminRoutes {
         .exceptionally(VaultAdminRoutes::failure);
   }
 
+  /**
+   * {@code refusal}, once the attempt is in the vault's audit record; the caller is refused even
+   * when the record cannot be written (the failure is the audit sink's to report).
+   */
+  private CompletableFuture<Response> deniedAndRecorded(
+      String route, String authorization, Response refusal) {
+    return operations
+        .denied(AdminCredentials.actorOf(presentedKey(authorization)), route)
+        .handle((recorded, error) -> refusal);
+  }
+
   private Optional<String> authenticate(String authorization) {
+    return credentials.verify(presentedKey(authorization));
+  }
+
+  // The bearer credential of an Authorization header, or null.
+  private static String presentedKey(String authorization) {
     if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return Optional.empty();
+      return null;
     }
-    return credentials.verify(authorization.substring(7).trim());
+    return authorization.substring(7).trim();
   }
 
   private static String route(String path) {

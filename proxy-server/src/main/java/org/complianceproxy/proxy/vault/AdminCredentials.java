@@ -53,6 +53,18 @@ public final class AdminCredentials {
     return match ? Optional.of("admin:" + HexFormat.of().formatHex(hash, 0, 6)) : Optional.empty();
   }
 
+  /**
+   * The actor name a presented credential is recorded under when it is refused: {@code admin:} and
+   * 12 hex digits of its hash (so officers can tell repeated attempts with one key apart from many
+   * keys, and the key itself is never recorded), or {@code anonymous} when none was presented.
+   */
+  public static String actorOf(String presentedKey) {
+    if (presentedKey == null || presentedKey.isEmpty()) {
+      return "anonymous";
+    }
+    return "admin:" + HexFormat.of().formatHex(sha256(presentedKey), 0, 6);
+  }
+
   static byte[] sha256(String key) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(key.getBytes(UTF_8));

@@ -32,6 +32,8 @@ import org.complianceproxy.proxy.error.ProxyException;
  *   <li>rotate: {@code key_version} is the new version.
  *   <li>shred: {@code entries} is the number of vault entries removed ({@code null} when the store
  *       cannot tell).
+ *   <li>an attempt without a valid admin key: one record with outcome {@code denied}, the actor
+ *       named by the presented key's hash, and no tenant, token or reason (the body is not read).
  * </ul>
  */
 public final class TrailVaultAudit implements VaultAudit {
@@ -70,6 +72,9 @@ public final class TrailVaultAudit implements VaultAudit {
   static List<VaultOperationRecord> records(VaultOperationEvent event) {
     if ("requested".equals(event.phase())) {
       return List.of();
+    }
+    if ("denied".equals(event.phase())) {
+      return List.of(record(event, null, null, null, "denied"));
     }
     boolean done = "done".equals(event.phase());
     return switch (event.operation()) {

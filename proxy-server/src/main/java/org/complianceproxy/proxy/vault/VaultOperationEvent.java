@@ -13,7 +13,9 @@ import java.util.List;
  *     audit trail's {@code request_id}, so they stay in order on Kafka)
  * @param operation {@code reveal}, {@code rotate} or {@code shred}
  * @param phase {@code requested} before a rotation or shred runs, {@code done} or {@code failed}
- *     after any operation
+ *     after any operation, {@code denied} for an attempt without a valid admin key
+ * @param tenant the tenant concerned; null only for a {@code denied} attempt (an unauthenticated
+ *     caller's body is not read)
  * @param actor who asked: {@code admin:<first 12 hex of the SHA-256 of the admin key>}, or {@code
  *     scheduler}
  * @param reason why, as the officer gave it
@@ -41,9 +43,11 @@ public record VaultOperationEvent(
     requireNonNull(timestamp, "timestamp");
     requireNonNull(operation, "operation");
     requireNonNull(phase, "phase");
-    requireNonNull(tenant, "tenant");
+    if (!"denied".equals(phase)) {
+      requireNonNull(tenant, "tenant");
+      requireNonNull(reason, "reason");
+    }
     requireNonNull(actor, "actor");
-    requireNonNull(reason, "reason");
     tokens = List.copyOf(tokens);
     revealed = List.copyOf(revealed);
     requireNonNull(detail, "detail");

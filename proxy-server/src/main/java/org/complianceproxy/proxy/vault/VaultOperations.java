@@ -104,6 +104,30 @@ public final class VaultOperations {
         .thenCompose(f -> f);
   }
 
+  /**
+   * Records an attempt at {@code operation} that was refused before it began because the caller
+   * presented no valid admin key. The future completes when the record is durable; the caller is
+   * refused whatever it says.
+   *
+   * @param actor {@link AdminCredentials#actorOf} of what the caller presented
+   */
+  public CompletableFuture<Void> denied(String actor, String operation) {
+    requireNonNull(actor, "actor");
+    requireNonNull(operation, "operation");
+    return audit.record(
+        record(
+            newRequestId(),
+            operation,
+            "denied",
+            null,
+            actor,
+            null,
+            List.of(),
+            List.of(),
+            0,
+            "no valid admin key"));
+  }
+
   /** Adds a data-key version for {@code tenant}; answers the new version. */
   public CompletableFuture<Integer> rotate(String actor, String tenant, String reason) {
     EnvelopeKeyProvider keys;

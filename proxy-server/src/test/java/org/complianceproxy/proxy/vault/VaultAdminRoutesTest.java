@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -86,13 +87,26 @@ class VaultAdminRoutesTest {
   }
 
   @Test
-  void aClientKeyOrNoKeyIsRefusedAndNothingIsAudited() throws Exception {
+  void aClientKeyOrNoKeyIsRefusedAndRecordedAsDeniedWithoutTheBody() throws Exception {
     String body = "{\"tenant\":\"acme\",\"reason\":\"INC-1\",\"tokens\":[\"<<CARD_0000000000>>\"]}";
 
     assertThat(handle("/admin/vault/reveal", null, body).status()).isEqualTo(401);
     assertThat(handle("/admin/vault/reveal", "Bearer sk-proxy-acme-test-key", body).status())
         .isEqualTo(401);
-    assertThat(java.nio.file.Files.exists(audit.file())).isFalse();
+
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : java.nio.file.Files.readAllLines(audit.file(), UTF_8)) {
+      lines.add(JSON.readTree(line));
+    }
+    assertThat(lines)
+        .extracting(r -> r.path("phase").asText() + " " + r.path("actor").asText())
+        .containsExactly(
+            "denied anonymous", "denied " + AdminCredentials.actorOf("sk-proxy-acme-test-key"));
+    assertThat(lines).allSatisfy(r -> assertThat(r.path("tenant").isNull()).isTrue());
+    assertThat(java.nio.file.Files.readString(audit.file(), UTF_8))
+        .doesNotContain("INC-1")
+        .doesNotContain("CARD_0000000000")
+        .doesNotContain("sk-proxy-acme-test-key");
   }
 
   @Test

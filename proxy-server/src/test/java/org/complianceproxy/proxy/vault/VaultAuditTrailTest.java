@@ -116,6 +116,61 @@ class VaultAuditTrailTest {
   }
 
   @Test
+  void refusedAdminAttemptsAreRecordedWithoutTheKeyTenantOrBody() throws Exception {
+    String wrongKey = "adm-guessed-key-" + new PiiCorpus(62).email();
+    ProxyConfig config =
+        ConfigLoader.load(
+            Optional.empty(),
+            Map.of("PROXY_DATA_DIR", dataDir.toString(), "PROXY_ADMIN_KEYS", ADMIN_KEY));
+    byte[] body =
+        JSON.createObjectNode()
+            .put("tenant", "acme")
+            .put("reason", "INC-3001")
+            .toString()
+            .getBytes(UTF_8);
+    try (AuditSink sink = AuditSinks.create(config.audit(), dataDir, "vault-trail-test");
+        VaultStack stack = VaultStack.open(config, sink)) {
+      VaultAdminRoutes routes =
+          new VaultAdminRoutes(stack.operations(), new AdminCredentials(config.adminKeySha256s()));
+
+      VaultAdminRoutes.Response wrong =
+          routes
+              .handle("POST", "/admin/vault/shred", "Bearer " + wrongKey, body)
+              .get(10, TimeUnit.SECONDS);
+      VaultAdminRoutes.Response none =
+          routes.handle("POST", "/admin/vault/reveal", null, body).get(10, TimeUnit.SECONDS);
+
+      assertThat(wrong.status()).isEqualTo(401);
+      assertThat(none.status()).isEqualTo(401);
+    }
+
+    List<JsonNode> records =
+        AuditSpool.read(dataDir).stream()
+            .filter(r -> "vault_operation".equals(r.path("kind").asText()))
+            .toList();
+    AuditRecords.assertAllValid(records);
+    assertThat(records)
+        .extracting(r -> r.path("operation").asText() + " " + r.path("actor").asText())
+        .containsExactly("shred " + AdminCredentials.actorOf(wrongKey), "reveal anonymous");
+    assertThat(AdminCredentials.actorOf(wrongKey))
+        .isNotEqualTo(AdminCredentials.actorOf(ADMIN_KEY))
+        .matches("admin:[0-9a-f]{12}");
+    assertThat(records)
+        .allSatisfy(
+            r -> {
+              assertThat(r.path("outcome").asText()).isEqualTo("denied");
+              assertThat(r.path("tenant").isNull()).isTrue();
+              assertThat(r.path("reason").isNull()).isTrue();
+              assertThat(r.path("token").isNull()).isTrue();
+            });
+    List<String> lines = spoolLines(dataDir);
+    assertThat(lines).noneMatch(line -> line.contains(wrongKey) || line.contains("INC-3001"));
+    assertThat(Files.readString(dataDir.resolve("vault").resolve(FileVaultAudit.FILE), UTF_8))
+        .contains("\"phase\":\"denied\"")
+        .doesNotContain(wrongKey);
+  }
+
+  @Test
   void anUnhealthyTrailRefusesTheOperationBeforeTheLocalRecord() {
     List<VaultOperationEvent> local = new ArrayList<>();
     RecordingSink sink = new RecordingSink(false);
@@ -150,7 +205,8 @@ class VaultAuditTrailTest {
             new Row("rotate", "failed", 1, List.of("error")),
             new Row("shred", "done", 1, List.of("ok")),
             new Row("reveal", "done", 2, List.of("ok", "not_found")),
-            new Row("reveal", "failed", 2, List.of("error", "error")));
+            new Row("reveal", "failed", 2, List.of("error", "error")),
+            new Row("shred", "denied", 1, List.of("denied")));
     for (Row row : table) {
       RecordingSink sink = new RecordingSink(true);
       TrailVaultAudit audit =
