@@ -232,13 +232,23 @@ class AuditPageIT {
     return JSON.readTree(response.body());
   }
 
+  /**
+   * Runs {@code command} with its output going to a file, so the timeout applies even when the
+   * process hangs without closing its output; a process over time is killed and the test fails with
+   * what it printed.
+   */
   private static String run(List<String> command, int timeoutSeconds) throws Exception {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    byte[] out = process.getInputStream().readAllBytes();
-    assertThat(process.waitFor(timeoutSeconds, TimeUnit.SECONDS))
-        .as("%s finished", command)
-        .isTrue();
-    String text = new String(out, StandardCharsets.UTF_8);
+    Path log = Files.createTempFile(Path.of("target"), "audit-page-run", ".log");
+    Process process =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    boolean finished = process.waitFor(timeoutSeconds, TimeUnit.SECONDS);
+    if (!finished) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly().waitFor();
+    }
+    String text = Files.readString(log, StandardCharsets.UTF_8);
+    Files.deleteIfExists(log);
+    assertThat(finished).as("%s finished within %d s: %s", command, timeoutSeconds, text).isTrue();
     assertThat(process.exitValue()).as("%s: %s", command, text).isZero();
     return text;
   }
