@@ -90,6 +90,7 @@ public final class ConfigHistory {
     parts.put("vault", config.vault());
     parts.put("bedrock", config.bedrock());
     parts.put("admin_keys", config.adminKeySha256s());
+    parts.put("dlp", config.dlp());
     Map<String, String> hashes = new LinkedHashMap<>();
     parts.forEach((key, value) -> hashes.put(key, ConfigLoader.sha256Hex(String.valueOf(value))));
     return hashes;

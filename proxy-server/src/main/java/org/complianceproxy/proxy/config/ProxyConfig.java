@@ -102,6 +102,16 @@ public record ProxyConfig(
           + (apiKey.isPresent() ? "<set>" : "<none>")
           + ", region="
           + region
+          + ", connectTimeout="
+          + connectTimeout
+          + ", responseTimeout="
+          + responseTimeout
+          + ", idleTimeout="
+          + idleTimeout
+          + ", maxConnectionsPerLoop="
+          + maxConnectionsPerLoop
+          + ", trustCertFile="
+          + trustCertFile.map(Path::toString).orElse("<jdk>")
           + "]";
     }
   }
@@ -141,9 +151,30 @@ public record ProxyConfig(
     public String toString() {
       return "VaultSettings[kms="
           + kmsKeyId.orElse("<local keyring>")
+          + ", kmsEndpoint="
+          + kmsEndpoint.map(URI::toString).orElse("<regional>")
+          + ", kmsRegion="
+          + kmsRegion
+          + ", dataKeyTtl="
+          + dataKeyTtl
           + ", store="
-          + (jdbcUrl.isPresent() ? "postgresql" : "embedded")
+          + jdbcUrl.map(VaultSettings::withoutCredentials).orElse("embedded")
+          + ", jdbcUser="
+          + jdbcUser.orElse("<in url>")
+          + ", rotationInterval="
+          + rotationInterval.map(Duration::toString).orElse("<on command>")
           + "]";
+    }
+
+    // A JDBC URL without its query (where a password may be) or user information.
+    private static String withoutCredentials(String jdbcUrl) {
+      int query = jdbcUrl.indexOf('?');
+      String base = query < 0 ? jdbcUrl : jdbcUrl.substring(0, query);
+      int hosts = base.indexOf("//");
+      int at = base.lastIndexOf('@');
+      return hosts >= 0 && at > hosts
+          ? base.substring(0, hosts + 2) + base.substring(at + 1)
+          : base;
     }
   }
 

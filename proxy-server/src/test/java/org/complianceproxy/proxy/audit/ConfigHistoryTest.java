@@ -78,6 +78,58 @@ class ConfigHistoryTest {
   }
 
   @Test
+  void everySettingThatChangesBehaviourIsNamedByItsSection() throws Exception {
+    Path file = dataDir.resolve("proxy.yaml");
+    Map<String, String> changes = new java.util.LinkedHashMap<>();
+    changes.put("openai: {response_timeout: 30s}", "openai");
+    changes.put("openai: {connect_timeout: 1s}", "openai");
+    changes.put("openai: {max_connections_per_loop: 4}", "openai");
+    changes.put("vault: {data_key_ttl: 1m}", "vault");
+    changes.put("vault: {kms_region: eu-west-1}", "vault");
+    changes.put("vault: {rotation_interval: 720h}", "vault");
+    changes.put("vault: {jdbc_url: 'jdbc:postgresql://db-b/vault'}", "vault");
+    changes.put("dlp: {default_policy: {actions: {EMAIL: mask}}}", "dlp");
+    changes.put("dlp: {default_policy: {deny: [Bluebird]}}", "dlp");
+    for (Map.Entry<String, String> change : changes.entrySet()) {
+      Files.writeString(file, "vault: {jdbc_url: 'jdbc:postgresql://db-a/vault'}\n", UTF_8);
+      ConfigHistory.recordStart(ConfigLoader.load(Optional.of(file), env()), "0.1.0");
+      Files.writeString(
+          file,
+          change.getKey().startsWith("vault")
+              ? change.getKey()
+              : "vault: {jdbc_url: 'jdbc:postgresql://db-a/vault'}\n" + change.getKey(),
+          UTF_8);
+
+      Optional<LifecycleRecord> record =
+          ConfigHistory.recordStart(ConfigLoader.load(Optional.of(file), env()), "0.1.0");
+
+      assertThat(record).as(change.getKey()).isPresent();
+      assertThat(record.orElseThrow().changedKeys())
+          .as(change.getKey())
+          .contains(change.getValue());
+    }
+  }
+
+  @Test
+  void aJdbcUrlsCredentialsDoNotEnterTheHashedText() throws Exception {
+    ProxyConfig.VaultSettings vault =
+        config(
+                Map.of(
+                    "VAULT_JDBC_URL",
+                    "jdbc:postgresql://vault_user:"
+                        + DB_PASSWORD
+                        + "@db/vault?password="
+                        + DB_PASSWORD))
+            .vault();
+
+    assertThat(vault.toString()).contains("jdbc:postgresql://db/vault").doesNotContain(DB_PASSWORD);
+  }
+
+  private Map<String, String> env() {
+    return Map.of("PROXY_DATA_DIR", dataDir.toString(), "OPENAI_API_KEY", UPSTREAM_SECRET);
+  }
+
+  @Test
   void anUnreadableHistoryIsTreatedAsAFirstStart() throws Exception {
     Files.writeString(dataDir.resolve(ConfigHistory.FILE), "{not json", UTF_8);
 
