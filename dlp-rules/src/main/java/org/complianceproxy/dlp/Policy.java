@@ -85,7 +85,11 @@ public final class Policy {
     return values != null && values.contains(Normalization.normalize(type, value));
   }
 
-  List<String> deniedTerms() {
+  /**
+   * The deny-list terms, lower case: a stream's output guard holds back a tail that may still
+   * become one.
+   */
+  public List<String> deniedTerms() {
     return denied;
   }
 

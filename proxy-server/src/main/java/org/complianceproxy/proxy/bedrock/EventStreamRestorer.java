@@ -2,20 +2,26 @@ package org.complianceproxy.proxy.bedrock;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.complianceproxy.proxy.audit.RequestSummary;
 import org.complianceproxy.proxy.error.ProxyError;
 import org.complianceproxy.proxy.error.ProxyException;
 import org.complianceproxy.proxy.restore.AnswerStream;
+import org.complianceproxy.proxy.restore.JsonEdits;
 import org.complianceproxy.proxy.restore.OutputCheck;
 import org.complianceproxy.proxy.restore.RestoreListener;
 import org.complianceproxy.proxy.token.TokenLookup;
@@ -31,6 +37,12 @@ import software.amazon.awssdk.eventstream.MessageDecoder;
  * only what may still become a token or a finding, and releases it in an extra delta just before
  * the block's stop event (or at the end of the stream). Frames without text pass through unchanged;
  * a delta whose text is entirely held back is not sent.
+ *
+ * <p>A delta with one text is read by a streaming parser and rewritten in place ({@link
+ * JsonEdits}): a delta whose text did not change is sent as the frame that came, byte for byte, and
+ * a changed one keeps every byte of its payload but the text. Other events, and deltas the
+ * streaming parse leaves alone (a repeated name, several texts, an index that is not an int), are
+ * parsed as a tree.
  *
  * <ul>
  *   <li>{@link Mode#CONVERSE}: {@code contentBlockDelta} events, {@code delta.text}, {@code
@@ -74,18 +86,23 @@ public final class EventStreamRestorer {
   private long inputTokens = -1;
   private long outputTokens = -1;
 
-  /** A block's restorer and the frame and delta to copy when its held text is released. */
+  /**
+   * A block's restorer and, from its last delta, the headers and the payload to send its held text
+   * in when it is released.
+   */
   private static final class Held {
     final AnswerStream restorer;
-    final String[] path;
     Map<String, HeaderValue> headers;
-    ObjectNode event;
+    // the last delta's payload with its text replaced by the given text
+    Function<String, byte[]> payloadWith;
 
-    Held(AnswerStream restorer, String[] path) {
+    Held(AnswerStream restorer) {
       this.restorer = restorer;
-      this.path = path;
     }
   }
+
+  /** The one text of a delta event found by a streaming parse, and the event's index and type. */
+  private record DeltaText(int index, String type, String[] path, JsonEdits.Value value) {}
 
   /** Restores tokens only, without an output policy. */
   public EventStreamRestorer(Mode mode, TokenLookup lookup, RestoreListener listener) {
@@ -167,7 +184,13 @@ public final class EventStreamRestorer {
   private void converse(String type, Message message, Consumer<Message> out) {
     switch (type) {
       case "contentBlockDelta" -> {
-        ObjectNode event = json(message.getPayload());
+        byte[] payload = message.getPayload();
+        DeltaText text = findText(payload, "contentBlockIndex");
+        if (text != null) {
+          restoreInPlace(text, payload, message, "contentBlockDelta", edited -> edited, out);
+          return;
+        }
+        ObjectNode event = json(payload);
         int index = event.path("contentBlockIndex").asInt(0);
         if (restoreDelta(index, event, "delta", message.getHeaders(), "contentBlockDelta")) {
           emit(message.getHeaders(), BedrockJson.write(event), out);
@@ -195,6 +218,9 @@ public final class EventStreamRestorer {
   }
 
   private void chunk(Message message, Consumer<Message> out) {
+    if (chunkInPlace(message, out)) {
+      return;
+    }
     ObjectNode payload = json(message.getPayload());
     JsonNode bytes = payload.get("bytes");
     if (bytes == null || !bytes.isTextual()) {
@@ -256,20 +282,10 @@ public final class EventStreamRestorer {
       if (parent == null || parent.get(leaf) == null || !parent.get(leaf).isTextual()) {
         continue;
       }
-      String key = index + "/" + String.join("/", path);
-      Held block =
-          held.computeIfAbsent(
-              key,
-              k ->
-                  new Held(
-                      new AnswerStream(
-                          lookup,
-                          what + "/" + index + "/" + deltaField + "/" + String.join("/", path),
-                          listener,
-                          check),
-                      path));
+      Held block = held(index, path, what, deltaField);
       block.headers = headers;
-      block.event = event.deepCopy();
+      ObjectNode template = event.deepCopy();
+      block.payloadWith = rest -> payloadWith(template, deltaField, path, rest);
       String released = block.restorer.feed(parent.get(leaf).textValue());
       if (released.isEmpty()) {
         return false;
@@ -300,20 +316,194 @@ public final class EventStreamRestorer {
     if (block == null || !block.restorer.isHolding()) {
       return;
     }
-    String rest = block.restorer.finish();
-    ObjectNode event = block.event;
-    ObjectNode parent = (ObjectNode) event.get("delta");
-    for (int i = 0; i < block.path.length - 1; i++) {
-      parent = (ObjectNode) parent.get(block.path[i]);
+    emit(block.headers, block.payloadWith.apply(block.restorer.finish()), out);
+  }
+
+  /**
+   * The payload of a frame carrying {@code event} with its text at {@code path} set to {@code
+   * rest}.
+   */
+  private byte[] payloadWith(ObjectNode event, String deltaField, String[] path, String rest) {
+    ObjectNode parent = (ObjectNode) event.get(deltaField);
+    for (int i = 0; i < path.length - 1; i++) {
+      parent = (ObjectNode) parent.get(path[i]);
     }
-    parent.put(block.path[block.path.length - 1], rest);
+    parent.put(path[path.length - 1], rest);
     if (mode == Mode.CONVERSE) {
-      emit(block.headers, BedrockJson.write(event), out);
-    } else {
-      ObjectNode payload = BedrockJson.MAPPER.createObjectNode();
-      payload.put("bytes", Base64.getEncoder().encodeToString(BedrockJson.write(event)));
-      emit(block.headers, BedrockJson.write(payload), out);
+      return BedrockJson.write(event);
     }
+    ObjectNode payload = BedrockJson.MAPPER.createObjectNode();
+    payload.put("bytes", Base64.getEncoder().encodeToString(BedrockJson.write(event)));
+    return BedrockJson.write(payload);
+  }
+
+  /** The restorer of one text of a block, created when the text first appears. */
+  private Held held(int index, String[] path, String what, String deltaField) {
+    return held.computeIfAbsent(
+        index + "/" + String.join("/", path),
+        k ->
+            new Held(
+                new AnswerStream(
+                    lookup,
+                    what + "/" + index + "/" + deltaField + "/" + String.join("/", path),
+                    listener,
+                    check)));
+  }
+
+  /**
+   * Guards and restores the text of a delta found by {@link #findText} and sends the frame: as it
+   * came when its text did not change, with only the text replaced when it did ({@code wrap} puts
+   * the edited event into the frame's payload), not at all when all of it is held back.
+   */
+  private void restoreInPlace(
+      DeltaText text,
+      byte[] event,
+      Message message,
+      String what,
+      Function<byte[], byte[]> wrap,
+      Consumer<Message> out) {
+    Held block = held(text.index(), text.path(), what, "delta");
+    block.headers = message.getHeaders();
+    block.payloadWith = rest -> wrap.apply(replaced(event, text.value(), rest));
+    String original = text.value().text();
+    String released = block.restorer.feed(original);
+    if (released.isEmpty()) {
+      return;
+    }
+    if (released.equals(original)) {
+      out.accept(message);
+    } else {
+      emit(message.getHeaders(), block.payloadWith.apply(released), out);
+    }
+  }
+
+  /**
+   * An Anthropic {@code content_block_delta} chunk restored in place: its base64 {@code bytes}
+   * decoded, the event inside read by a streaming parse and its text replaced, then encoded again.
+   * False, before anything was fed, for any other chunk, which the tree parse handles.
+   */
+  private boolean chunkInPlace(Message message, Consumer<Message> out) {
+    byte[] payload = message.getPayload();
+    JsonEdits.Value bytes;
+    try (JsonParser parser = JsonEdits.FACTORY.createParser(payload)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        return false;
+      }
+      bytes = JsonEdits.stringMember(parser, "bytes");
+      if (bytes == null || !JsonEdits.endsCleanly(parser)) {
+        return false;
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    byte[] event;
+    try {
+      event = Base64.getDecoder().decode(bytes.text());
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    DeltaText text = findText(event, "index");
+    if (text == null || !"content_block_delta".equals(text.type())) {
+      return false;
+    }
+    JsonEdits.Value encoded = bytes;
+    restoreInPlace(
+        text,
+        event,
+        message,
+        "chunk",
+        edited -> replaced(payload, encoded, Base64.getEncoder().encodeToString(edited)),
+        out);
+    return true;
+  }
+
+  /**
+   * The one text of a delta event ({@code payload}, a JSON object with an int {@code indexName} and
+   * a {@code delta} object), found by a streaming parse; null when the event is left to the tree
+   * parse: malformed, a repeated field name, an index that is not an int, no text or several.
+   */
+  private DeltaText findText(byte[] payload, String indexName) {
+    int index = 0;
+    String type = null;
+    List<DeltaText> texts = new ArrayList<>(1);
+    try (JsonParser parser = JsonEdits.FACTORY.createParser(payload)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        JsonToken value = parser.nextToken();
+        if (indexName.equals(name)) {
+          if (value != JsonToken.VALUE_NUMBER_INT) {
+            return null;
+          }
+          index = parser.getIntValue();
+        } else if ("type".equals(name) && value == JsonToken.VALUE_STRING) {
+          type = parser.getText();
+        } else if ("delta".equals(name) && value == JsonToken.START_OBJECT) {
+          readTexts(parser, new String[0], texts);
+        } else {
+          parser.skipChildren();
+        }
+      }
+      if (!JsonEdits.endsCleanly(parser) || texts.size() != 1) {
+        return null;
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    DeltaText text = texts.get(0);
+    return new DeltaText(index, type, text.path(), text.value());
+  }
+
+  /**
+   * Adds to {@code texts} the string values of the object the parser is at whose path ({@code
+   * parent} and their name) is one of the mode's delta fields.
+   */
+  private void readTexts(JsonParser parser, String[] parent, List<DeltaText> texts)
+      throws IOException {
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      String[] path = Arrays.copyOf(parent, parent.length + 1);
+      path[parent.length] = parser.currentName();
+      JsonToken value = parser.nextToken();
+      if (value == JsonToken.VALUE_STRING && isDeltaField(path)) {
+        texts.add(new DeltaText(0, null, deltaField(path), JsonEdits.value(parser)));
+      } else if (value == JsonToken.START_OBJECT && isDeltaFieldParent(path)) {
+        readTexts(parser, path, texts);
+      } else {
+        parser.skipChildren();
+      }
+    }
+  }
+
+  private boolean isDeltaField(String[] path) {
+    return deltaField(path) != null;
+  }
+
+  /** The mode's delta field equal to {@code path}, or null. */
+  private String[] deltaField(String[] path) {
+    for (String[] field : DELTA_FIELDS.get(mode)) {
+      if (Arrays.equals(field, path)) {
+        return field;
+      }
+    }
+    return null;
+  }
+
+  private boolean isDeltaFieldParent(String[] path) {
+    for (String[] field : DELTA_FIELDS.get(mode)) {
+      if (field.length > path.length
+          && Arrays.equals(field, 0, path.length, path, 0, path.length)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static byte[] replaced(byte[] json, JsonEdits.Value value, String text) {
+    JsonEdits edits = new JsonEdits();
+    edits.replace(value, text);
+    return edits.applyTo(json);
   }
 
   private static void emit(

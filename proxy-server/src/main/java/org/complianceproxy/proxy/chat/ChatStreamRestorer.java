@@ -3,13 +3,19 @@ package org.complianceproxy.proxy.chat;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.complianceproxy.proxy.audit.RequestSummary;
 import org.complianceproxy.proxy.restore.AnswerStream;
+import org.complianceproxy.proxy.restore.JsonEdits;
 import org.complianceproxy.proxy.restore.OutputCheck;
 import org.complianceproxy.proxy.restore.OutputGuard;
 import org.complianceproxy.proxy.restore.RestoreListener;
@@ -33,11 +39,15 @@ import org.complianceproxy.proxy.token.TokenLookup;
  *
  * <p>Without an output check, an event that cannot change (no {@code <}, also not JSON-escaped, and
  * nothing held back) is returned as its raw bytes without parsing; with one, every event with data
- * is parsed, since any text may carry personal data. A changed event is re-serialized: fields keep
- * their order, numbers their exact value, unknown fields stay. Events without data and {@code
- * [DONE]} are returned unchanged; so is data that is not a JSON object (malformed JSON included)
- * apart from the output policy, applied to it as text: its tokens reach the client as tokens, never
- * clear text, and the client could not have parsed the event anyway.
+ * is parsed, since any text may carry personal data. An ordinary chunk is read by a streaming
+ * parser and rewritten in place ({@link JsonEdits}): only the text values that changed are
+ * replaced, every other byte stays, and a chunk whose texts did not change is returned as its raw
+ * bytes. A chunk with usage, a finishing choice, a repeated field name or an unusual index is
+ * parsed as a tree and, when it changed, re-serialized: fields keep their order, numbers their
+ * exact value, unknown fields stay. Events without data and {@code [DONE]} are returned unchanged;
+ * so is data that is not a JSON object (malformed JSON included) apart from the output policy,
+ * applied to it as text: its tokens reach the client as tokens, never clear text, and the client
+ * could not have parsed the event anyway.
  *
  * <p>One instance per response, used by one thread at a time.
  */
@@ -53,8 +63,8 @@ public final class ChatStreamRestorer {
   private final OutputCheck check;
   // The restorers of every choice that has not finished yet, by choice index.
   private final Map<Integer, ChoiceRestorers> choices = new TreeMap<>();
-  // id, object, created and model of the last chunk parsed, for a closing chunk; null before one.
-  private ObjectNode lastHeader;
+  // the data of the last chunk parsed, for the id, object, created and model of a closing chunk
+  private String lastChunk;
   // Usage as the upstream reported it, or null.
   private RequestSummary.Usage usage;
   private int restores;
@@ -95,21 +105,206 @@ public final class ChatStreamRestorer {
         && !carriesUsage(data)) {
       return event.raw();
     }
+    // a chunk the streaming parse refused but the tree parse reads has a repeated field name: it is
+    // written anew, so that a client reading the first of the names never gets unchecked text
+    boolean rewrite = false;
+    if (!carriesUsage(data)) {
+      try {
+        byte[] fast = restoreInPlace(event, data);
+        if (fast != null) {
+          return fast;
+        }
+      } catch (IOException e) {
+        rewrite = true;
+      }
+    }
     ObjectNode chunk = parseObject(data);
     if (chunk == null) {
       // not a chunk: its tokens stay tokens, and the output policy still applies to it as text
       String guarded = OutputGuard.guardAll(data, check, "data");
       return guarded.equals(data) ? event.raw() : SseEncoder.reencode(event, guarded);
     }
-    rememberHeader(chunk);
+    lastChunk = data;
     RequestSummary.Usage reported = ChatCompletionRestorer.readUsage(chunk);
     if (reported != null) {
       usage = reported;
     }
-    if (!restoreChunk(chunk)) {
+    if (!restoreChunk(chunk) && !rewrite) {
       return event.raw();
     }
     return SseEncoder.reencode(event, write(chunk));
+  }
+
+  /**
+   * The bytes for an ordinary chunk, found by a streaming parse and rewritten in place: its texts
+   * fed to their restorers and only the values that changed replaced, everything else kept byte for
+   * byte. Null, before anything was fed, for a chunk left to the tree parse: not a JSON object, a
+   * repeated field name, an index that is not an int, or a choice that finishes with text in the
+   * chunk or held back (that text may need a field the chunk lacks). Throws when the streaming
+   * parse fails.
+   */
+  private byte[] restoreInPlace(SseEvent event, String data) throws IOException {
+    List<ChunkText> texts = new ArrayList<>();
+    List<Integer> finishing = new ArrayList<>(1);
+    try (JsonParser parser = JsonEdits.FACTORY.createParser(data)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        JsonToken value = parser.nextToken();
+        if ("choices".equals(parser.currentName()) && value == JsonToken.START_ARRAY) {
+          if (!readChoices(parser, texts, finishing)) {
+            return null;
+          }
+        } else {
+          parser.skipChildren();
+        }
+      }
+      if (!JsonEdits.endsCleanly(parser)) {
+        return null;
+      }
+    }
+    for (int index : finishing) {
+      ChoiceRestorers restorers = choices.get(index);
+      if (restorers != null && restorers.isHolding()) {
+        return null;
+      }
+    }
+    lastChunk = data;
+    JsonEdits edits = new JsonEdits();
+    for (ChunkText text : texts) {
+      ChoiceRestorers restorers = choices.computeIfAbsent(text.choice, ChoiceRestorers::new);
+      String released = restorers.stream(text.field, text.toolCall).feed(text.value.text());
+      if (!released.equals(text.value.text())) {
+        edits.replace(text.value, released);
+      }
+    }
+    finishing.forEach(choices::remove);
+    return edits.isEmpty() ? event.raw() : SseEncoder.reencode(event, edits.applyTo(data));
+  }
+
+  /** One text of a chunk: its choice, its field, the tool call it belongs to, its value. */
+  private record ChunkText(int choice, TextField field, int toolCall, JsonEdits.Value value) {}
+
+  /** The texts of a choice delta, each with its own restorer. */
+  private enum TextField {
+    CONTENT,
+    REFUSAL,
+    FUNCTION_CALL,
+    TOOL_CALL
+  }
+
+  /**
+   * Reads the choices array (the parser at its start) into {@code texts}, in the order {@link
+   * #restoreChunk} feeds them, and the index of every choice that finishes without text into {@code
+   * finishing}; false for a chunk the tree parse must handle.
+   */
+  private static boolean readChoices(
+      JsonParser parser, List<ChunkText> texts, List<Integer> finishing) throws IOException {
+    for (int i = 0; parser.nextToken() != JsonToken.END_ARRAY; i++) {
+      if (parser.currentToken() != JsonToken.START_OBJECT) {
+        parser.skipChildren();
+        continue;
+      }
+      int index = i;
+      boolean finish = false;
+      List<ChunkText> found = new ArrayList<>(1);
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        JsonToken value = parser.nextToken();
+        if ("index".equals(name)) {
+          if (value != JsonToken.VALUE_NUMBER_INT) {
+            return false;
+          }
+          index = parser.getIntValue();
+        } else if ("finish_reason".equals(name)) {
+          finish = value != JsonToken.VALUE_NULL;
+          parser.skipChildren();
+        } else if ("delta".equals(name) && value == JsonToken.START_OBJECT) {
+          if (!readDelta(parser, found)) {
+            return false;
+          }
+        } else {
+          parser.skipChildren();
+        }
+      }
+      if (finish && !found.isEmpty()) {
+        return false;
+      }
+      if (finish) {
+        finishing.add(index);
+      }
+      for (ChunkText text : found) {
+        texts.add(new ChunkText(index, text.field, text.toolCall, text.value));
+      }
+    }
+    return true;
+  }
+
+  /** Reads the texts of one delta (the parser at its start), choice index left 0. */
+  private static boolean readDelta(JsonParser parser, List<ChunkText> found) throws IOException {
+    ChunkText content = null;
+    ChunkText refusal = null;
+    ChunkText functionCall = null;
+    List<ChunkText> toolCalls = List.of();
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      String name = parser.currentName();
+      JsonToken value = parser.nextToken();
+      if ("content".equals(name) && value == JsonToken.VALUE_STRING) {
+        content = new ChunkText(0, TextField.CONTENT, 0, JsonEdits.value(parser));
+      } else if ("refusal".equals(name) && value == JsonToken.VALUE_STRING) {
+        refusal = new ChunkText(0, TextField.REFUSAL, 0, JsonEdits.value(parser));
+      } else if ("function_call".equals(name) && value == JsonToken.START_OBJECT) {
+        JsonEdits.Value arguments = JsonEdits.stringMember(parser, "arguments");
+        functionCall =
+            arguments == null ? null : new ChunkText(0, TextField.FUNCTION_CALL, 0, arguments);
+      } else if ("tool_calls".equals(name) && value == JsonToken.START_ARRAY) {
+        toolCalls = readToolCalls(parser);
+        if (toolCalls == null) {
+          return false;
+        }
+      } else {
+        parser.skipChildren();
+      }
+    }
+    for (ChunkText text : new ChunkText[] {content, refusal, functionCall}) {
+      if (text != null) {
+        found.add(text);
+      }
+    }
+    found.addAll(toolCalls);
+    return true;
+  }
+
+  /** The tool calls' arguments (the parser at the array's start); null for the tree parse. */
+  private static List<ChunkText> readToolCalls(JsonParser parser) throws IOException {
+    List<ChunkText> calls = new ArrayList<>(1);
+    for (int j = 0; parser.nextToken() != JsonToken.END_ARRAY; j++) {
+      if (parser.currentToken() != JsonToken.START_OBJECT) {
+        parser.skipChildren();
+        continue;
+      }
+      int callIndex = j;
+      JsonEdits.Value arguments = null;
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        JsonToken value = parser.nextToken();
+        if ("index".equals(name)) {
+          if (value != JsonToken.VALUE_NUMBER_INT) {
+            return null;
+          }
+          callIndex = parser.getIntValue();
+        } else if ("function".equals(name) && value == JsonToken.START_OBJECT) {
+          arguments = JsonEdits.stringMember(parser, "arguments");
+        } else {
+          parser.skipChildren();
+        }
+      }
+      if (arguments != null) {
+        calls.add(new ChunkText(0, TextField.TOOL_CALL, callIndex, arguments));
+      }
+    }
+    return calls;
   }
 
   /**
@@ -178,8 +373,12 @@ public final class ChatStreamRestorer {
       return NOTHING;
     }
     ObjectNode chunk = ChatCompletionRestorer.JSON.createObjectNode();
-    if (lastHeader != null) {
-      chunk.setAll(lastHeader);
+    ObjectNode last = lastChunk == null ? null : parseObject(lastChunk);
+    for (String name : HEADER_FIELDS) {
+      JsonNode value = last == null ? null : last.get(name);
+      if (value != null) {
+        chunk.set(name, value);
+      }
     }
     ArrayNode array = chunk.putArray("choices");
     for (Map.Entry<Integer, ChoiceRestorers> entry : choices.entrySet()) {
@@ -192,17 +391,6 @@ public final class ChatStreamRestorer {
     }
     choices.clear();
     return SseEncoder.encode(write(chunk));
-  }
-
-  private void rememberHeader(ObjectNode chunk) {
-    ObjectNode header = ChatCompletionRestorer.JSON.createObjectNode();
-    for (String name : HEADER_FIELDS) {
-      JsonNode value = chunk.get(name);
-      if (value != null) {
-        header.set(name, value);
-      }
-    }
-    lastHeader = header;
   }
 
   private static ObjectNode parseObject(String data) {
@@ -285,19 +473,13 @@ public final class ChatStreamRestorer {
     boolean feed(ObjectNode delta) {
       boolean changed = false;
       if (isText(delta, "content")) {
-        content = content != null ? content : restorer("content");
-        changed |= replace(delta, "content", content);
+        changed |= replace(delta, "content", stream(TextField.CONTENT, 0));
       }
       if (isText(delta, "refusal")) {
-        refusal = refusal != null ? refusal : restorer("refusal");
-        changed |= replace(delta, "refusal", refusal);
+        changed |= replace(delta, "refusal", stream(TextField.REFUSAL, 0));
       }
       if (delta.get("function_call") instanceof ObjectNode call && isText(call, "arguments")) {
-        functionCallArguments =
-            functionCallArguments != null
-                ? functionCallArguments
-                : restorer("function_call/arguments");
-        changed |= replace(call, "arguments", functionCallArguments);
+        changed |= replace(call, "arguments", stream(TextField.FUNCTION_CALL, 0));
       }
       if (delta.get("tool_calls") instanceof ArrayNode calls) {
         for (int j = 0; j < calls.size(); j++) {
@@ -305,14 +487,27 @@ public final class ChatStreamRestorer {
               && call.get("function") instanceof ObjectNode function
               && isText(function, "arguments")) {
             int callIndex = call.path("index").asInt(j);
-            AnswerStream arguments =
-                toolCallArguments.computeIfAbsent(
-                    callIndex, k -> restorer("tool_calls/" + k + "/function/arguments"));
-            changed |= replace(function, "arguments", arguments);
+            changed |= replace(function, "arguments", stream(TextField.TOOL_CALL, callIndex));
           }
         }
       }
       return changed;
+    }
+
+    /** The answer stream of one text, created when the text first appears. */
+    AnswerStream stream(TextField field, int toolCall) {
+      return switch (field) {
+        case CONTENT -> content = content != null ? content : restorer("content");
+        case REFUSAL -> refusal = refusal != null ? refusal : restorer("refusal");
+        case FUNCTION_CALL ->
+            functionCallArguments =
+                functionCallArguments != null
+                    ? functionCallArguments
+                    : restorer("function_call/arguments");
+        case TOOL_CALL ->
+            toolCallArguments.computeIfAbsent(
+                toolCall, k -> restorer("tool_calls/" + k + "/function/arguments"));
+      };
     }
 
     /** Appends every held-back fragment to its field in {@code delta}, creating what is missing. */

@@ -33,7 +33,11 @@ import org.complianceproxy.proxy.token.TokenGrammar;
  *   <li>the last word while it may still grow (no whitespace after it yet), and the words before it
  *       as long as each pair could belong to one finding: words with digits (card, IBAN and phone
  *       groups, dates), capitalised words (names, addresses, BICs), and short lowercase particles
- *       ("van", "de", "rue"), each gap at most two whitespace chars;
+ *       ("van", "de", "rue"), each gap at most two whitespace chars, and never across a word that
+ *       ends a sentence with {@code !} or {@code ?} (no bundled rule's finding runs across one), so
+ *       that "Hello! How can I" releases "Hello! " as soon as "How" begins;
+ *   <li>a tail that may still become one of the tenant's deny-list terms of several words ({@link
+ *       OutputCheck#denyTerms}), from the start of the term;
  *   <li>a word with digits (or an all-capitals code) until {@value #AFTER_CONTEXT} chars followed
  *       it, because some rules need a context word that may come right after the value ("1234567 is
  *       my account");
@@ -66,8 +70,9 @@ import org.complianceproxy.proxy.token.TokenGrammar;
  *       in part, never missed entirely.
  *   <li>Text without findings passes unchanged; held text is released, after its scan, by {@link
  *       #finish()} at the end of the text.
- *   <li>A deny-list term of several words is matched whole in a whole answer; in a stream its first
- *       words may leave before the last one arrives (the scan then masks what is still held).
+ *   <li>A deny-list term of several words given in {@link OutputCheck#denyTerms} is held from its
+ *       first word until it is complete (or cannot be any more), so a stream masks it whole, as the
+ *       whole answer does.
  *   <li>Cost per piece is bounded: a scan of the piece, the held-back text and at most {@value
  *       #CONTEXT_MAX} chars of context, never of the whole answer.
  * </ul>
@@ -261,10 +266,13 @@ public final class OutputGuard {
   }
 
   /** Where the releasable text ends: before everything that may still grow into a finding. */
-  private static int holdStart(String w, int from, int bound) {
+  private int holdStart(String w, int from, int bound) {
     int n = w.length();
     int release = Math.min(runStart(w, from), TokenGrammar.heldBackStart(w, from));
     release = Math.min(release, awaitingContext(w, from));
+    if (!check.denyTerms().isEmpty()) {
+      release = Math.min(release, denyPrefixStart(w, from, check.denyTerms()));
+    }
     int pem = w.lastIndexOf(PEM_BEGIN);
     if (pem >= from && w.indexOf(PEM_END, pem) < 0) {
       release = Math.min(release, pem);
@@ -409,12 +417,55 @@ public final class OutputGuard {
       if (previous == from && from > 0 && !Character.isWhitespace(w.charAt(from - 1))) {
         break;
       }
+      if (endsSentence(w, gapStart)) {
+        // no finding runs across "!" or "?" and the space after it ("Hello! How can I")
+        break;
+      }
       if (!joinable(w, previous, gapStart) || n - previous > MAX_HOLD) {
         break;
       }
       start = previous;
     }
     return start;
+  }
+
+  /** Whether the word ending at {@code end} ends with {@code !} or {@code ?}. */
+  static boolean endsSentence(String w, int end) {
+    char last = w.charAt(end - 1);
+    return last == '!' || last == '?';
+  }
+
+  /**
+   * The start of the longest tail of {@code w} (from a word start, not before {@code from}) that is
+   * a proper prefix of one of the deny-list terms with white space in them, ignoring case, or
+   * {@code w.length()}: such a tail may still become a term the scan finds whole. A term without
+   * white space is held anyway while it grows, as the last word.
+   */
+  static int denyPrefixStart(String w, int from, List<String> terms) {
+    int n = w.length();
+    int result = n;
+    for (String term : terms) {
+      if (!containsWhitespace(term)) {
+        continue;
+      }
+      for (int p = Math.max(from, n - term.length() + 1); p < result; p++) {
+        if ((p == 0 || !Character.isLetterOrDigit(w.charAt(p - 1)))
+            && w.regionMatches(true, p, term, 0, n - p)) {
+          result = p;
+          break;
+        }
+      }
+    }
+    return result;
+  }
+
+  private static boolean containsWhitespace(String term) {
+    for (int i = 0; i < term.length(); i++) {
+      if (Character.isWhitespace(term.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The start of the word ending at {@code end}, not before {@code from}. */

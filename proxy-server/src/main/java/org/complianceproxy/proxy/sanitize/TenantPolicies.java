@@ -82,6 +82,11 @@ public final class TenantPolicies {
     return text -> scanner.scan(text, policy);
   }
 
+  /** The deny-list terms of {@code tenant}'s policy, lower case. */
+  public List<String> denyTerms(String tenant) {
+    return policy(tenant).deniedTerms();
+  }
+
   /** How a model's answer is scanned for {@code tenant}: PII the model produced by itself. */
   public Function<CharSequence, List<Finding>> output(String tenant) {
     Policy policy = policy(tenant);

@@ -19,6 +19,7 @@ import org.complianceproxy.dlp.Policy;
 import org.complianceproxy.dlp.Scanner;
 import org.complianceproxy.proxy.error.ProxyError;
 import org.complianceproxy.proxy.error.ProxyException;
+import org.complianceproxy.proxy.restore.AnswerStream;
 import org.complianceproxy.proxy.restore.OutputCheck;
 import org.complianceproxy.proxy.restore.RestoreListener;
 import org.complianceproxy.proxy.testing.SeededRandom;
@@ -170,6 +171,107 @@ class EventStreamRestorerTest {
           assertThat(converseText(decode(out)))
               .isEqualTo("Card " + CARD + " is yours; ****0004 and b***@example.org are not.");
         });
+  }
+
+  private static final OutputCheck DEFAULT_CHECK =
+      new OutputCheck(
+          text -> Scanner.defaults().scanOutput(text, Policy.DEFAULT),
+          (finding, value, field) -> {});
+
+  @Test
+  void withTheOutputCheckUnchangedDeltasPassByteForByteAndChangedOnesKeepTheirOtherBytes() {
+    String padded =
+        "{ \"delta\" : {\"text\":\"a "
+            + CARD_TOKEN
+            + " b\"}, \"contentBlockIndex\":0, \"p\":\"abc\"}";
+    List<byte[]> frames =
+        List.of(
+            event("messageStart", "{\"role\":\"assistant\"}"),
+            event(
+                "contentBlockDelta",
+                "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"hello \"},\"p\":\"xy\"}"),
+            event("contentBlockDelta", padded),
+            event("contentBlockStop", "{\"contentBlockIndex\":0}"));
+    EventStreamRestorer restorer =
+        new EventStreamRestorer(
+            EventStreamRestorer.Mode.CONVERSE, TABLE, RestoreListener.NONE, DEFAULT_CHECK);
+
+    List<Message> out = decode(feedAll(restorer, frames, new Random(5), 1000));
+
+    assertThat(out).hasSize(4);
+    assertThat(encode(out.get(1))).isEqualTo(frames.get(1));
+    assertThat(new String(out.get(2).getPayload(), StandardCharsets.UTF_8))
+        .isEqualTo(padded.replace(CARD_TOKEN, CARD));
+    assertThat(encode(out.get(3))).isEqualTo(frames.get(3));
+  }
+
+  @Test
+  void anyLayoutOfTheDeltasGivesTheTextOfTheWholeAnswer() {
+    String answer =
+        "Card "
+            + CARD_TOKEN
+            + " is yours; 5500 0000 0000 0004 and bob.jones@example.org, "
+            + MAIL_TOKEN
+            + " fine <<CARD_7K";
+    String expected = AnswerStream.whole(answer, TABLE, "x", RestoreListener.NONE, DEFAULT_CHECK);
+    SeededRandom.forEachCase(
+        100,
+        random -> {
+          boolean invoke = random.nextBoolean();
+          List<byte[]> frames = new ArrayList<>();
+          for (int i = 0; i < answer.length(); ) {
+            int end = Math.min(answer.length(), i + random.nextInt(9));
+            String sp = SeededRandom.of("", " ", "\t").next(random);
+            String text =
+                BedrockJson.MAPPER.createObjectNode().textNode(answer.substring(i, end)).toString();
+            List<String> fields = new ArrayList<>();
+            fields.add((invoke ? "\"index\"" : "\"contentBlockIndex\"") + sp + ":" + sp + "0");
+            fields.add(
+                "\"delta\":{"
+                    + (invoke ? "\"type\":\"text_delta\"," + sp : "")
+                    + (random.nextInt(4) == 0 ? "\"\\u0074ext\"" : "\"text\"")
+                    + ":"
+                    + sp
+                    + text
+                    + "}");
+            if (invoke) {
+              fields.add("\"type\":\"content_block_delta\"");
+            }
+            if (random.nextBoolean()) {
+              fields.add("\"p\":\"" + "abcdefgh".substring(random.nextInt(8)) + "\"");
+            }
+            java.util.Collections.shuffle(fields, random);
+            String json = "{" + sp + String.join("," + sp, fields) + "}";
+            frames.add(invoke ? chunk(json) : event("contentBlockDelta", json));
+            i = end;
+          }
+          frames.add(
+              invoke
+                  ? chunk("{\"type\":\"content_block_stop\",\"index\":0}")
+                  : event("contentBlockStop", "{\"contentBlockIndex\":0}"));
+          EventStreamRestorer restorer =
+              new EventStreamRestorer(
+                  invoke ? EventStreamRestorer.Mode.INVOKE : EventStreamRestorer.Mode.CONVERSE,
+                  TABLE,
+                  RestoreListener.NONE,
+                  DEFAULT_CHECK);
+
+          List<Message> out = decode(feedAll(restorer, frames, random, 1 + random.nextInt(60)));
+
+          StringBuilder text = new StringBuilder();
+          for (Message message : out) {
+            JsonNode event =
+                invoke ? inner(message) : BedrockJson.parseAnswer(message.getPayload());
+            text.append(event.path("delta").path("text").asText());
+          }
+          assertThat(text.toString()).isEqualTo(expected);
+        });
+  }
+
+  private static byte[] encode(Message message) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    message.encode(out);
+    return out.toByteArray();
   }
 
   // --- helpers

@@ -15,10 +15,12 @@ import org.complianceproxy.dlp.EntityType;
 import org.complianceproxy.dlp.Policy;
 import org.complianceproxy.dlp.Scanner;
 import org.complianceproxy.proxy.audit.RequestSummary;
+import org.complianceproxy.proxy.restore.AnswerStream;
 import org.complianceproxy.proxy.restore.OutputCheck;
 import org.complianceproxy.proxy.restore.RestoreListener;
 import org.complianceproxy.proxy.sse.SseDecoder;
 import org.complianceproxy.proxy.sse.SseEvent;
+import org.complianceproxy.proxy.testing.SeededRandom;
 import org.complianceproxy.proxy.token.TokenLookup;
 import org.complianceproxy.proxy.token.TokenLookup.Restoration;
 import org.junit.jupiter.api.Test;
@@ -381,6 +383,179 @@ class ChatStreamRestorerTest {
                 + ".."
                 + (9 + CARD.length() + 54),
             "EMAIL@choices/0/delta/tool_calls/0/function/arguments:7..26");
+  }
+
+  private static final OutputCheck DEFAULT_CHECK =
+      new OutputCheck(
+          text -> Scanner.defaults().scanOutput(text, Policy.DEFAULT),
+          (finding, value, field) -> {});
+
+  @Test
+  void aChangedChunkKeepsEveryByteButTheChangedText() {
+    String data =
+        "{ \"choices\" : [ {\"delta\": {\"content\" :\"card "
+            + CARD
+            + " \\u00e9\", \"x\":\"\\u003c\"} ,\"index\":0, \"finish_reason\":null} ],"
+            + " \"n\": 1.50e0 }";
+    ChatStreamRestorer restorer = new ChatStreamRestorer(LOOKUP, RestoreListener.NONE);
+
+    assertThat(restoreData(restorer, data))
+        .isEqualTo(
+            "data: "
+                + data.replace("card " + CARD + " \\u00e9", "card 4111 1111 1111 1111 \u00e9")
+                + "\n\n");
+  }
+
+  @Test
+  void textsOfOneDeltaInAnyOrderAreAllRewrittenInPlace() {
+    String data =
+        "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+            + "{\"arguments\":\""
+            + EMAIL
+            + "\"}}],\"refusal\":\"r "
+            + CARD
+            + "\",\"content\":\"c "
+            + EMAIL
+            + "\"},\"finish_reason\":null}]}";
+    ChatStreamRestorer restorer = new ChatStreamRestorer(LOOKUP, RestoreListener.NONE);
+
+    assertThat(restoreData(restorer, data))
+        .isEqualTo(
+            "data: "
+                + data.replace(EMAIL, "jane@example.com").replace(CARD, "4111 1111 1111 1111")
+                + "\n\n");
+    assertThat(restorer.restores()).isEqualTo(3);
+  }
+
+  @Test
+  void withTheOutputCheckChunksWithoutChangesAreForwardedByteForByte() {
+    ChatStreamRestorer restorer =
+        new ChatStreamRestorer(LOOKUP, RestoreListener.NONE, DEFAULT_CHECK);
+    List<SseEvent> events =
+        new SseDecoder()
+            .decode(
+                bytes(
+                    List.of(
+                        ANSWER.get(0),
+                        content("hello "),
+                        content("there "),
+                        chunk(
+                            "{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}"),
+                        ANSWER.get(9))));
+    for (SseEvent event : events) {
+      assertThat(restorer.restore(event)).isSameAs(event.raw());
+    }
+  }
+
+  @Test
+  void anyLayoutOfTheChunksGivesTheTextsOfTheWholeAnswer() {
+    String answer =
+        "Your card 4111 1111 1111 1111 and "
+            + CARD
+            + " on file; mail ann.lee@example.org or "
+            + EMAIL
+            + ". Call Maria Garcia at 2024-03-15, "
+            + FOREIGN
+            + " ok <<CARD_7K";
+    String arguments = "{\"to\":\"bob.jones@example.com\",\"card\":\"" + CARD + "\"}";
+    Map<String, String> expected =
+        Map.of(
+            "choices/0/delta/content",
+            AnswerStream.whole(
+                answer, LOOKUP, "choices/0/delta/content", RestoreListener.NONE, DEFAULT_CHECK),
+            "choices/1/delta/tool_calls/2/function/arguments",
+            AnswerStream.whole(
+                arguments,
+                LOOKUP,
+                "choices/1/delta/tool_calls/2/function/arguments",
+                RestoreListener.NONE,
+                DEFAULT_CHECK));
+    SeededRandom.forEachCase(
+        150,
+        random -> {
+          List<String> events = new ArrayList<>();
+          int a = 0;
+          int b = 0;
+          while (a < answer.length() || b < arguments.length()) {
+            int nextA = Math.min(answer.length(), a + SeededRandom.between(random, 0, 9));
+            int nextB = Math.min(arguments.length(), b + SeededRandom.between(random, 0, 9));
+            events.add(laidOut(random, answer.substring(a, nextA), arguments.substring(b, nextB)));
+            a = nextA;
+            b = nextB;
+          }
+          if (random.nextBoolean()) {
+            events.add(
+                chunk(
+                    "{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}",
+                    "{\"index\":1,\"delta\":{},\"finish_reason\":\"tool_calls\"}"));
+          }
+          events.add("data: [DONE]\n\n");
+          ChatStreamRestorer restorer =
+              new ChatStreamRestorer(LOOKUP, RestoreListener.NONE, DEFAULT_CHECK);
+
+          byte[] out = run(restorer, bytes(events), random.nextInt(40));
+
+          assertThat(texts(out)).isEqualTo(expected);
+          assertThat(new String(out, UTF_8)).doesNotContain("5500 0000 0000 0004");
+          assertThat(restorer.isHolding()).isFalse();
+        });
+  }
+
+  /**
+   * A chunk with a content piece for choice 0 and a tool call's arguments piece for choice 1, in a
+   * random layout: field order, white space, escaped names, extra and repeated fields.
+   */
+  private static String laidOut(java.util.Random random, String content, String arguments) {
+    String sp = SeededRandom.of("", " ", "  ", "\t").next(random);
+    String contentName = random.nextInt(5) == 0 ? "\"\\u0063ontent\"" : "\"content\"";
+    List<String> delta = new ArrayList<>();
+    delta.add(contentName + sp + ":" + sp + quote(content));
+    if (random.nextInt(6) == 0) {
+      delta.add("\"role\":\"assistant\"");
+    }
+    if (random.nextInt(8) == 0) {
+      // a decoy first: a tree parse keeps the last of repeated names, and so must the output
+      delta.add(0, "\"content\":\"decoy 5500 0000 0000 0004\"");
+    }
+    List<String> zero =
+        new ArrayList<>(
+            List.of(
+                "\"index\":" + sp + "0",
+                "\"delta\":{" + String.join("," + sp, delta) + "}",
+                "\"logprobs\":null",
+                "\"finish_reason\":null"));
+    java.util.Collections.shuffle(zero, random);
+    String call =
+        "{\"index\":2,\"function\":{\"name\":\"save\",\"arguments\":" + quote(arguments) + "}}";
+    List<String> one =
+        new ArrayList<>(
+            List.of(
+                "\"index\":1",
+                "\"delta\":{\"tool_calls\":[" + call + "]}",
+                "\"finish_reason\":null"));
+    java.util.Collections.shuffle(one, random);
+    List<String> choices =
+        new ArrayList<>(
+            List.of("{" + String.join("," + sp, zero) + "}", "{" + String.join(",", one) + "}"));
+    java.util.Collections.shuffle(choices, random);
+    return "data: {"
+        + sp
+        + HEADER
+        + ","
+        + sp
+        + "\"choices\":"
+        + sp
+        + "["
+        + String.join(",", choices)
+        + "]"
+        + sp
+        + "}\n\n";
+  }
+
+  /** What the restorer sends for one event carrying {@code data}. */
+  private static String restoreData(ChatStreamRestorer restorer, String data) {
+    SseEvent event = new SseDecoder().decode(("data: " + data + "\n\n").getBytes(UTF_8)).get(0);
+    return new String(restorer.restore(event), UTF_8);
   }
 
   private static byte[] bytes(List<String> events) {

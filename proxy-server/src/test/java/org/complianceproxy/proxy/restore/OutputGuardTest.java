@@ -87,7 +87,13 @@ class OutputGuardTest {
     "Dr.",
     "London",
     "Main",
-    "Street"
+    "Street",
+    "Hello!",
+    "How",
+    "can",
+    "today?",
+    "Why?",
+    "Really!"
   };
 
   /** Records every finding the guard reports, without the values. */
@@ -390,6 +396,81 @@ class OutputGuardTest {
         .isInstanceOfSatisfying(
             ProxyException.class, e -> assertThat(e.error()).isEqualTo(ProxyError.SANITIZER_FAILED))
         .hasMessageNotContaining("4111");
+  }
+
+  @Test
+  void aGreetingIsReleasedAsSoonAsTheNextWordBegins() {
+    OutputGuard guard = new OutputGuard(check(Policy.DEFAULT, OutputListener.NONE), FIELD);
+    assertThat(guard.feed("Hello!")).isEmpty();
+    assertThat(guard.feed(" How")).isEqualTo("Hello! ");
+    // "How can I" may still be the start of a name or an address
+    assertThat(guard.feed(" can")).isEmpty();
+    assertThat(guard.feed(" I")).isEmpty();
+    assertThat(guard.feed(" help")).isEqualTo("How can I ");
+    assertThat(guard.feed(" you")).isEqualTo("help ");
+    assertThat(guard.feed(" today?")).isEqualTo("you ");
+    assertThat(guard.finish()).isEqualTo("today?");
+  }
+
+  @Test
+  void aDenyTermOfSeveralWordsSplitAcrossPiecesIsMaskedWhole() {
+    List<String> terms = List.of("Project Blue Falcon", "acme corp", "x y", "harbour plan");
+    Policy.Builder builder = Policy.builder();
+    terms.forEach(builder::deny);
+    Policy policy = builder.build();
+    String[] words = {
+      "project",
+      "Project Blue",
+      "blue falcon",
+      "PROJECT BLUE FALCON",
+      "Project  Blue Falcon",
+      "acme",
+      "ACME Corp",
+      "acme corporation",
+      "Acme corp.",
+      "x",
+      "y",
+      "x y",
+      "x  y",
+      "(x y)",
+      "corp",
+      "falcon",
+      "blue",
+      "harbour",
+      "plan",
+      "plans",
+      "harbour plan",
+      "the harbour"
+    };
+    SeededRandom.forEachCase(
+        300,
+        random -> {
+          StringBuilder text = new StringBuilder();
+          for (int i = SeededRandom.between(random, 1, 12); i > 0; i--) {
+            text.append(
+                    random.nextInt(3) == 0
+                        ? words[random.nextInt(words.length)]
+                        : FILLER[random.nextInt(FILLER.length)])
+                .append(random.nextInt(6) == 0 ? "\n" : " ");
+          }
+          Recorder whole = new Recorder();
+          String expected =
+              OutputGuard.guardAll(
+                  text, new OutputCheck(check(policy, whole).scanner(), whole, terms), FIELD);
+
+          Recorder streamed = new Recorder();
+          OutputGuard guard =
+              new OutputGuard(
+                  new OutputCheck(check(policy, streamed).scanner(), streamed, terms), FIELD);
+          String out = streamed(guard, text.toString(), random);
+
+          assertThat(out).isEqualTo(expected);
+          assertThat(streamed.findings).isEqualTo(whole.findings);
+          assertThat(out.toLowerCase(java.util.Locale.ROOT))
+              .doesNotContain("project blue falcon")
+              .doesNotContain("acme corp ")
+              .doesNotContain("harbour plan ");
+        });
   }
 
   @Test
