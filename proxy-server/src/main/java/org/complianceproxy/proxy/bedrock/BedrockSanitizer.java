@@ -9,7 +9,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.complianceproxy.dlp.Finding;
 import org.complianceproxy.dlp.Scanner;
+import org.complianceproxy.proxy.error.ProxyError;
 import org.complianceproxy.proxy.error.ProxyException;
+import org.complianceproxy.proxy.sanitize.JsonSplice;
 import org.complianceproxy.proxy.sanitize.RequestSanitization;
 import org.complianceproxy.proxy.sanitize.TenantPolicies;
 import org.complianceproxy.proxy.token.TokenMinter;
@@ -19,10 +21,11 @@ import org.complianceproxy.proxy.vault.Vault;
  * The way in for a native Bedrock request (Converse or an Anthropic messages body): parse it once,
  * scan every text-bearing field ({@link BedrockTextFields}) under the tenant's policy, apply each
  * finding's action as the OpenAI front door does, make every minted token durable in the vault,
- * resolve the caller's own tokens that the prompt carries, and serialize the result once. The
- * per-field work and the vault settlement are {@link RequestSanitization}'s, shared with the OpenAI
- * front door. The future fails with a {@link ProxyException} only, never with a message that quotes
- * the request. Thread-safe.
+ * resolve the caller's own tokens that the prompt carries, and write the result once: the client's
+ * bytes with only the rewritten strings replaced ({@link JsonSplice}). The per-field work and the
+ * vault settlement are {@link RequestSanitization}'s, shared with the OpenAI front door. The future
+ * fails with a {@link ProxyException} only, never with a message that quotes the request.
+ * Thread-safe.
  */
 public final class BedrockSanitizer {
 
@@ -73,16 +76,20 @@ public final class BedrockSanitizer {
     RequestSanitization sanitization;
     byte[] upstreamBody;
     try {
-      ObjectNode request = BedrockJson.parseObject(body);
+      JsonSplice json = parse(body);
+      if (!(json.root() instanceof ObjectNode request)) {
+        throw new ProxyException(
+            ProxyError.INVALID_REQUEST, "request body: expected a JSON object");
+      }
       sanitization =
           new RequestSanitization(
               tenant, requestId, clock.instant(), scanners.apply(tenant), minter);
       if (format == Format.CONVERSE) {
-        BedrockTextFields.converse(request, sanitization);
+        BedrockTextFields.converse(request, sanitization, json);
       } else {
-        BedrockTextFields.anthropic(request, sanitization);
+        BedrockTextFields.anthropic(request, sanitization, json);
       }
-      upstreamBody = BedrockJson.write(request);
+      upstreamBody = json.toBytes();
     } catch (ProxyException e) {
       return CompletableFuture.failedFuture(e);
     } catch (RuntimeException e) {
@@ -91,5 +98,17 @@ public final class BedrockSanitizer {
     return sanitization.settle(
         vault,
         restoreTable -> new SanitizedBedrock(upstreamBody, restoreTable, sanitization.findings()));
+  }
+
+  /** The body, a repeated field name being invalid JSON at this front door (Bedrock's own view). */
+  private static JsonSplice parse(byte[] body) {
+    try {
+      return JsonSplice.parse(body, "request body");
+    } catch (ProxyException e) {
+      if (e.error() == ProxyError.INVALID_REQUEST) {
+        throw new ProxyException(ProxyError.INVALID_JSON, e.getMessage());
+      }
+      throw e;
+    }
   }
 }

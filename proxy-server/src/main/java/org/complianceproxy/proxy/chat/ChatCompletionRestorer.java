@@ -2,7 +2,6 @@ package org.complianceproxy.proxy.chat;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,27 +9,29 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import org.complianceproxy.proxy.audit.RequestSummary;
+import org.complianceproxy.proxy.error.ProxyException;
 import org.complianceproxy.proxy.restore.AnswerStream;
 import org.complianceproxy.proxy.restore.OutputCheck;
 import org.complianceproxy.proxy.restore.OutputGuard;
 import org.complianceproxy.proxy.restore.RestoreListener;
+import org.complianceproxy.proxy.sanitize.JsonSplice;
 import org.complianceproxy.proxy.token.TokenLookup;
 
 /**
  * Applies the output policy to, then restores the tokens in, a non-streamed OpenAI {@code
  * chat.completion} ({@link AnswerStream#whole}): in every choice's {@code message.content} (a
  * string, or content parts with {@code text}), {@code message.refusal}, {@code
- * message.tool_calls[].function.arguments} and {@code message.function_call.arguments}. Every other
- * field is left as it came; numbers keep their exact value. Personal data the model produced by
- * itself is handled as the {@link OutputCheck} says; values restored from tokens are not.
+ * message.tool_calls[].function.arguments} and {@code message.function_call.arguments}. Only the
+ * changed strings are rewritten, spliced into the upstream's bytes ({@link JsonSplice}); every
+ * other byte is left as it came. Personal data the model produced by itself is handled as the
+ * {@link OutputCheck} says; values restored from tokens are not.
  *
- * <p>A body that is not a JSON object (an upstream's HTML error page, truncated JSON) keeps its
- * tokens, so nothing is revealed, and gets the output policy as plain text ({@link
- * #guardedAsText}). One instance per response; not thread-safe.
+ * <p>A body that is not a JSON object (an upstream's HTML error page, truncated JSON, an object
+ * that repeats a field name, which a client might read otherwise than the proxy) keeps its tokens,
+ * so nothing is revealed, and gets the output policy as plain text ({@link #guardedAsText}). One
+ * instance per response; not thread-safe.
  */
 public final class ChatCompletionRestorer {
 
@@ -73,40 +74,31 @@ public final class ChatCompletionRestorer {
    */
   public byte[] restore(byte[] body) {
     requireNonNull(body, "body");
-    JsonNode root;
+    JsonSplice json;
     try {
-      root = JSON.readTree(body);
-    } catch (JacksonException e) {
+      json = JsonSplice.parse(body, "answer");
+    } catch (ProxyException e) {
+      // not JSON, or JSON a client might read otherwise than the proxy (a repeated field name)
       return guardedAsText(body, check);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
-    if (!(root instanceof ObjectNode)) {
+    if (!(json.root() instanceof ObjectNode root)) {
       return guardedAsText(body, check);
     }
     RequestSummary.Usage reported = readUsage(root);
     if (reported != null) {
       usage = reported;
     }
-    boolean changed = false;
     JsonNode choices = root.get("choices");
     if (choices != null && choices.isArray()) {
       for (int i = 0; i < choices.size(); i++) {
         if (choices.get(i) instanceof ObjectNode choice
             && choice.get("message") instanceof ObjectNode message) {
           String prefix = "choices/" + choice.path("index").asInt(i) + "/message/";
-          changed |= restoreMessage(message, prefix);
+          restoreMessage(message, prefix, json);
         }
       }
     }
-    if (!changed) {
-      return body;
-    }
-    try {
-      return JSON.writeValueAsBytes(root);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return json.toBytes();
   }
 
   /**
@@ -133,45 +125,41 @@ public final class ChatCompletionRestorer {
     return restores;
   }
 
-  private boolean restoreMessage(ObjectNode message, String prefix) {
-    boolean changed = restoreText(message, "content", prefix + "content");
+  private void restoreMessage(ObjectNode message, String prefix, JsonSplice json) {
+    restoreText(message, "content", prefix + "content", json);
     if (message.get("content") instanceof ArrayNode parts) {
       for (int j = 0; j < parts.size(); j++) {
         if (parts.get(j) instanceof ObjectNode part) {
-          changed |= restoreText(part, "text", prefix + "content/" + j + "/text");
+          restoreText(part, "text", prefix + "content/" + j + "/text", json);
         }
       }
     }
-    changed |= restoreText(message, "refusal", prefix + "refusal");
+    restoreText(message, "refusal", prefix + "refusal", json);
     JsonNode toolCalls = message.get("tool_calls");
     if (toolCalls != null && toolCalls.isArray()) {
       for (int j = 0; j < toolCalls.size(); j++) {
         if (toolCalls.get(j) instanceof ObjectNode call
             && call.get("function") instanceof ObjectNode function) {
-          changed |=
-              restoreText(
-                  function, "arguments", prefix + "tool_calls/" + j + "/function/arguments");
+          restoreText(
+              function, "arguments", prefix + "tool_calls/" + j + "/function/arguments", json);
         }
       }
     }
     if (message.get("function_call") instanceof ObjectNode functionCall) {
-      changed |= restoreText(functionCall, "arguments", prefix + "function_call/arguments");
+      restoreText(functionCall, "arguments", prefix + "function_call/arguments", json);
     }
-    return changed;
   }
 
-  private boolean restoreText(ObjectNode parent, String name, String field) {
+  private void restoreText(ObjectNode parent, String name, String field, JsonSplice json) {
     JsonNode value = parent.get(name);
     if (value == null || !value.isTextual()) {
-      return false;
+      return;
     }
     String text = value.textValue();
     String restored = AnswerStream.whole(text, lookup, field, listener, check);
-    if (restored.equals(text)) {
-      return false;
+    if (!restored.equals(text)) {
+      json.replace(value, restored);
     }
-    parent.put(name, restored);
-    return true;
   }
 
   /** The {@code usage} object of a completion or chunk, or {@code null} when it has none. */

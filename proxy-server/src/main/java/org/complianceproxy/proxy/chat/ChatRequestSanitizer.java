@@ -14,6 +14,7 @@ import org.complianceproxy.dlp.Finding;
 import org.complianceproxy.dlp.Scanner;
 import org.complianceproxy.proxy.error.ProxyError;
 import org.complianceproxy.proxy.error.ProxyException;
+import org.complianceproxy.proxy.sanitize.JsonSplice;
 import org.complianceproxy.proxy.sanitize.RequestSanitization;
 import org.complianceproxy.proxy.sanitize.TenantPolicies;
 import org.complianceproxy.proxy.token.TokenMinter;
@@ -22,8 +23,10 @@ import org.complianceproxy.proxy.vault.Vault;
 /**
  * The way in for an OpenAI chat request: parse it once, scan every text-bearing field (see {@link
  * ChatTextFields}) under the tenant's policy, apply each finding's action, make every minted token
- * durable in the vault, resolve the caller's own tokens that the prompt carries, and serialize the
- * result once.
+ * durable in the vault, resolve the caller's own tokens that the prompt carries, and write the
+ * result once: the client's bytes with only the rewritten strings replaced ({@link JsonSplice}), so
+ * numbers, unknown fields, key order and escapes reach the upstream exactly as the client sent
+ * them.
  *
  * <p>Parsing and scanning run on the calling thread (CPU only, no I/O); the returned future
  * completes when the vault has answered, on whichever thread it answers. It fails with a {@link
@@ -126,19 +129,23 @@ public final class ChatRequestSanitizer {
     return settleWithVault(rewritten);
   }
 
-  /** The request after the CPU-only part: parsed, scanned, rewritten and serialized. */
+  /**
+   * The request after the CPU-only part: parsed, scanned, and rewritten by splicing the new text of
+   * each changed field into the client's bytes ({@link JsonSplice}).
+   */
   private record Rewritten(
       byte[] upstreamBody, String model, boolean stream, RequestSanitization sanitization) {}
 
   private Rewritten rewrite(String tenant, String requestId, byte[] body) {
-    ObjectNode request = parseRequest(body);
+    JsonSplice json = JsonSplice.parse(body, "request body");
+    ObjectNode request = requestObject(json.root());
     String model = request.get("model").textValue();
     boolean stream = stream(request);
     RequestSanitization sanitization =
         new RequestSanitization(tenant, requestId, clock.instant(), scanners.apply(tenant), minter);
-    ChatTextFields.rewrite(request, sanitization);
+    ChatTextFields.rewrite(request, sanitization, json);
     sanitization.refuseIfBlocked(model);
-    return new Rewritten(ChatJson.write(request), model, stream, sanitization);
+    return new Rewritten(json.toBytes(), model, stream, sanitization);
   }
 
   /**
@@ -159,8 +166,7 @@ public final class ChatRequestSanitizer {
                     rewritten.sanitization().findings()));
   }
 
-  private static ObjectNode parseRequest(byte[] body) {
-    JsonNode root = ChatJson.parse(body);
+  private static ObjectNode requestObject(JsonNode root) {
     if (!(root instanceof ObjectNode request)) {
       throw new ProxyException(ProxyError.INVALID_REQUEST, "request body: expected a JSON object");
     }

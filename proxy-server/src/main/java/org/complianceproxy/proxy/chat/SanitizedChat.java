@@ -10,7 +10,8 @@ import org.complianceproxy.proxy.token.TokenLookup;
  * A chat request that may go upstream: nothing in {@code upstreamBody} is clear personal data the
  * rules tokenize, mask, redact or block, and every token it carries is durable in the vault.
  *
- * @param upstreamBody the request as JSON, serialized once; the array is not copied, do not modify
+ * @param upstreamBody the request as JSON, written once (the client's bytes with the rewritten
+ *     strings spliced in); the array is not copied, do not modify
  * @param model the {@code model} field, for routing
  * @param stream whether the client asked for a streamed answer
  * @param restoreTable the tokens the answer may restore: those minted for this request and the

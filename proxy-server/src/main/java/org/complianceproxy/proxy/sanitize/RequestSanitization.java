@@ -80,7 +80,8 @@ public final class RequestSanitization implements TextRewriter {
 
   @Override
   public String rewrite(String pointer, String text) {
-    List<TokenGrammar.Span> tokenSpans = TokenGrammar.findAll(text);
+    List<TokenGrammar.Span> tokenSpans =
+        text.indexOf("<<") < 0 ? List.of() : TokenGrammar.findAll(text);
     for (TokenGrammar.Span span : tokenSpans) {
       String token = span.in(text);
       EntityType type = EntityType.fromTag(token.substring(2, token.indexOf('_')));
@@ -88,7 +89,9 @@ public final class RequestSanitization implements TextRewriter {
         pasted.putIfAbsent(token, type);
       }
     }
-    List<Finding> found = scan(pointer, text);
+    // Tokens the caller pasted are resolved, not scanned: blanked, their letters are no context for
+    // the words around them. Offsets are kept, so findings index the text itself.
+    List<Finding> found = scan(pointer, TokenGrammar.withBlankTokens(text, tokenSpans));
     if (found.isEmpty()) {
       return text;
     }

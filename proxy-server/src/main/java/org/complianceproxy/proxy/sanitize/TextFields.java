@@ -7,19 +7,29 @@ import org.complianceproxy.proxy.error.ProxyException;
 
 /**
  * Steps shared by the front doors' text-field walkers: hand one string field to a {@link
- * TextRewriter} and put the result back, and refuse a text-bearing field of the wrong shape with
- * {@code INVALID_REQUEST}, naming the field by its JSON pointer only.
+ * TextRewriter} and the result to a {@link FieldWriter}, and refuse a text-bearing field of the
+ * wrong shape with {@code INVALID_REQUEST}, naming the field by its JSON pointer only.
  */
 public final class TextFields {
 
   private TextFields() {}
 
   /**
-   * Rewrites {@code parent.field} when it is a string; does nothing when it is absent or null, and
-   * refuses any other value ({@code pointer: expected a string}).
+   * Rewrites {@code parent.field} when it is a string, putting the new text into the tree; does
+   * nothing when it is absent or null, and refuses any other value ({@code pointer: expected a
+   * string}).
    */
   public static void string(
       ObjectNode parent, String field, String pointer, TextRewriter rewriter) {
+    string(parent, field, pointer, rewriter, FieldWriter.TREE);
+  }
+
+  /**
+   * As {@link #string(ObjectNode, String, String, TextRewriter)}, the new text going to {@code
+   * writer}.
+   */
+  public static void string(
+      ObjectNode parent, String field, String pointer, TextRewriter rewriter, FieldWriter writer) {
     JsonNode value = parent.get(field);
     if (value == null || value.isNull()) {
       return;
@@ -27,15 +37,24 @@ public final class TextFields {
     if (!value.isTextual()) {
       throw invalid(pointer, "expected a string");
     }
-    replace(parent, field, value.textValue(), pointer, rewriter);
+    replace(parent, field, value, pointer, rewriter, writer);
   }
 
-  /** Rewrites {@code text}, the value of {@code parent.field}, and puts it back if it changed. */
+  /**
+   * Rewrites the string {@code value} of {@code parent.field} and hands the result to {@code
+   * writer} if it changed.
+   */
   public static void replace(
-      ObjectNode parent, String field, String text, String pointer, TextRewriter rewriter) {
+      ObjectNode parent,
+      String field,
+      JsonNode value,
+      String pointer,
+      TextRewriter rewriter,
+      FieldWriter writer) {
+    String text = value.textValue();
     String rewritten = rewriter.rewrite(pointer, text);
     if (rewritten != text) {
-      parent.put(field, rewritten);
+      writer.write(parent, field, value, rewritten);
     }
   }
 

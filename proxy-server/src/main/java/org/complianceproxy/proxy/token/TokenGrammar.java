@@ -3,6 +3,7 @@ package org.complianceproxy.proxy.token;
 import static java.util.Objects.requireNonNull;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -105,6 +106,24 @@ public final class TokenGrammar {
       }
     }
     return spans;
+  }
+
+  /**
+   * {@code text} with the tag and body of each of {@code spans} (tokens found in it, see {@link
+   * #findAll}) replaced by {@code _}, offsets kept: a token still reads as a token to a DLP scan,
+   * but its letters cannot pass for words of the text around it, such as a title before a name
+   * ({@code <<SSN_0A9ZK37Q3M>> Write} is not "M Write"). {@code text} itself when there are none.
+   */
+  public static String withBlankTokens(String text, List<Span> spans) {
+    requireNonNull(text, "text");
+    if (spans.isEmpty()) {
+      return text;
+    }
+    char[] chars = text.toCharArray();
+    for (Span span : spans) {
+      Arrays.fill(chars, span.start() + 2, span.end() - 2, '_');
+    }
+    return new String(chars);
   }
 
   /**

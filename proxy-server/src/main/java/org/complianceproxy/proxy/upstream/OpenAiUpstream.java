@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AsciiString;
 import io.netty.util.concurrent.Future;
 import java.net.URI;
 import java.util.Map;
@@ -34,15 +35,22 @@ import org.complianceproxy.proxy.config.ProxyConfig;
  */
 public final class OpenAiUpstream implements AutoCloseable {
 
+  // Header names and values as AsciiStrings, built once: set per request without re-encoding them.
   /** Response bodies are read by the exchange, never inflated by the proxy. */
-  private static final String IDENTITY = "identity";
+  private static final AsciiString IDENTITY = AsciiString.cached("identity");
+
+  private static final AsciiString EVENT_STREAM = AsciiString.cached("text/event-stream");
+  private static final AsciiString USER_AGENT = AsciiString.cached("compliance-proxy");
+  private static final AsciiString CLIENT_REQUEST_ID = AsciiString.cached("x-client-request-id");
 
   private final ProxyConfig.OpenAi config;
   private final Bootstrap bootstrap;
   private final SslContext ssl;
   private final String host;
   private final int port;
-  private final String hostHeader;
+  private final AsciiString hostHeader;
+  // "Bearer <key>", or null without a key
+  private final AsciiString authorization;
   private final String chatPath;
 
   /** One pool per event loop of the client side. */
@@ -54,7 +62,8 @@ public final class OpenAiUpstream implements AutoCloseable {
     boolean https = "https".equals(base.getScheme());
     this.host = base.getHost();
     this.port = base.getPort() > 0 ? base.getPort() : (https ? 443 : 80);
-    this.hostHeader = base.getPort() > 0 ? host + ":" + port : host;
+    this.hostHeader = new AsciiString(base.getPort() > 0 ? host + ":" + port : host);
+    this.authorization = config.apiKey().map(key -> new AsciiString("Bearer " + key)).orElse(null);
     String basePath = base.getRawPath() == null ? "" : base.getRawPath();
     this.chatPath =
         (basePath.endsWith("/") ? basePath.substring(0, basePath.length() - 1) : basePath)
@@ -111,12 +120,14 @@ public final class OpenAiUpstream implements AutoCloseable {
         .set(HttpHeaderNames.HOST, hostHeader)
         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
         .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
-        .set(HttpHeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json")
+        .set(HttpHeaderNames.ACCEPT, stream ? EVENT_STREAM : HttpHeaderValues.APPLICATION_JSON)
         .set(HttpHeaderNames.ACCEPT_ENCODING, IDENTITY)
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE)
-        .set(HttpHeaderNames.USER_AGENT, "compliance-proxy")
-        .set("x-client-request-id", requestId);
-    config.apiKey().ifPresent(key -> headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + key));
+        .set(HttpHeaderNames.USER_AGENT, USER_AGENT)
+        .set(CLIENT_REQUEST_ID, requestId);
+    if (authorization != null) {
+      headers.set(HttpHeaderNames.AUTHORIZATION, authorization);
+    }
     return request;
   }
 

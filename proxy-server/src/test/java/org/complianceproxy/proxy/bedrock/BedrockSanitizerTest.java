@@ -160,6 +160,26 @@ class BedrockSanitizerTest {
   }
 
   @Test
+  void onlyTheRewrittenStringsLeaveChangedByteForByte() {
+    String body =
+        "{ \"inferenceConfig\": {\"temperature\":0.70,\"topP\":1e-7},\"x\":\"caf\\u00e9\","
+            + "\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Mail "
+            + EMAIL
+            + "\"},{\"toolUse\":{\"toolUseId\":\"t\",\"name\":\"f\",\"input\":"
+            + "{\"to\":[\""
+            + EMAIL
+            + "\",12345678901234567890123]}}}]}] }";
+
+    SanitizedBedrock sanitized =
+        sanitizer.sanitize("acme", "r", BedrockSanitizer.Format.CONVERSE, bytes(body)).join();
+
+    String token = sanitized.findings().get(0).token();
+    assertThat(sanitized.findings()).hasSize(2);
+    assertThat(new String(sanitized.upstreamBody(), StandardCharsets.UTF_8))
+        .isEqualTo(body.replace(EMAIL, token));
+  }
+
+  @Test
   void wrongShapesAndBadJsonAreRefused() {
     Map<String, ProxyError> bad =
         Map.of(

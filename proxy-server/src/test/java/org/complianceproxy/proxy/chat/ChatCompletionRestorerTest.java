@@ -60,6 +60,40 @@ class ChatCompletionRestorerTest {
   }
 
   @Test
+  void onlyTheRestoredStringsChangeByteForByte() {
+    String body =
+        "{ \"id\" : \"chatcmpl-1\", \"created\":1732000000, \"score\":0.10,\"x\":1e-7,"
+            + "\"note\":\"caf\\u00e9\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+            + "\"content\":\"Card <<CARD_7K3QZ9XW2M>> \\u00e9 \\/\"}}],"
+            + "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":20,\"total_tokens\":30} }";
+    ChatCompletionRestorer restorer = new ChatCompletionRestorer(LOOKUP, RestoreListener.NONE);
+
+    byte[] out = restorer.restore(body.getBytes(UTF_8));
+
+    assertThat(new String(out, UTF_8))
+        .isEqualTo(
+            body.replace(
+                "\"Card <<CARD_7K3QZ9XW2M>> \\u00e9 \\/\"", "\"Card 4111 1111 1111 1111 é /\""));
+    assertThat(restorer.restores()).isEqualTo(1);
+    assertThat(restorer.usage()).isEqualTo(new RequestSummary.Usage(10, 20, 30));
+  }
+
+  @Test
+  void anAnswerThatRepeatsAFieldNameKeepsItsTokensAndIsGuardedAsText() {
+    // a client might read the first "content", which a tree of the answer never sees
+    String body =
+        "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+            + "\"content\":\"mine bob.jones@example.org\",\"content\":\"<<CARD_7K3QZ9XW2M>>\"}}]}";
+    ChatCompletionRestorer restorer =
+        new ChatCompletionRestorer(LOOKUP, RestoreListener.NONE, MASKING);
+
+    String out = new String(restorer.restore(body.getBytes(UTF_8)), UTF_8);
+
+    assertThat(out).contains("<<CARD_7K3QZ9XW2M>>").doesNotContain("bob.jones@example.org");
+    assertThat(restorer.restores()).isZero();
+  }
+
+  @Test
   void anAnswerThatIsNotJsonIsStillGuardedAsText() {
     byte[] body = "oops: mail bob.jones@example.org <<CARD_7K3QZ9XW2M>>".getBytes(UTF_8);
     byte[] out = new ChatCompletionRestorer(LOOKUP, RestoreListener.NONE, MASKING).restore(body);

@@ -79,6 +79,40 @@ class RequestSanitizationTest {
   }
 
   @Test
+  void aPastedTokensLettersAreNoContextForTheWordAfterIt() {
+    // the bodies end in a digit and "M": read as words, "M Write" and "M Smith" would be a title
+    // and a name
+    String text = "SSN: <<SSN_0A9ZK37Q3M>> Write to <<EMAIL_ABCDEFG12M>> Smith today.";
+    RequestSanitization sanitization = sanitization(Scanner.defaults()::scan);
+
+    assertThat(sanitization.rewrite("/x", text)).isSameAs(text);
+    assertThat(sanitization.findings()).isEmpty();
+    assertThat(sanitization.mintedEntries()).isEmpty();
+    assertThat(sanitization.pastedTokens())
+        .containsExactly("<<SSN_0A9ZK37Q3M>>", "<<EMAIL_ABCDEFG12M>>");
+  }
+
+  @Test
+  void theScannerSeesPastedTokensBlankedWithOffsetsKept() {
+    String token = "<<SSN_0A9ZK37Q3M>>";
+    String text = "Card " + token + " and " + EMAIL;
+    List<String> scanned = new java.util.ArrayList<>();
+    RequestSanitization sanitization =
+        sanitization(
+            t -> {
+              scanned.add(t.toString());
+              return Scanner.defaults().scan(t);
+            });
+
+    String rewritten = sanitization.rewrite("/x", text);
+
+    assertThat(scanned).containsExactly("Card <<______________>> and " + EMAIL);
+    assertThat(rewritten).startsWith("Card " + token + " and <<EMAIL_").doesNotContain(EMAIL);
+    assertThat(sanitization.findings()).hasSize(1);
+    assertThat(sanitization.findings().get(0).start()).isEqualTo(text.indexOf(EMAIL));
+  }
+
+  @Test
   void aFailingScannerIsRefusedWithoutQuotingTheText() {
     RequestSanitization sanitization =
         sanitization(
