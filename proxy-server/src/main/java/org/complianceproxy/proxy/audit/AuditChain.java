@@ -28,6 +28,9 @@ public final class AuditChain {
   private String prevHash = GENESIS;
   // guarded by this; reused, since looking a digest up by name costs more than hashing a record
   private final MessageDigest digest = sha256();
+  // guarded by this; reused for every record
+  private AuditJson.Buffer buffer = new AuditJson.Buffer(BUFFER_BYTES);
+  private static final int BUFFER_BYTES = 1024;
 
   public AuditChain(AuditJson json) {
     this.json = requireNonNull(json, "json");
@@ -39,9 +42,18 @@ public final class AuditChain {
 
   /** The record's JSON as the next link of the chain. */
   public synchronized byte[] next(AuditRecord record) {
-    byte[] line = json.toJsonBytes(record, nextSeq, prevHash);
+    buffer.reset();
+    try {
+      json.write(buffer, record, nextSeq, prevHash);
+    } catch (RuntimeException e) {
+      // A half-written record leaves nothing behind: the next one starts afresh.
+      buffer = new AuditJson.Buffer(BUFFER_BYTES);
+      throw e;
+    }
+    digest.update(buffer.array(), 0, buffer.length());
+    byte[] line = buffer.toByteArray();
     nextSeq++;
-    prevHash = HEX.formatHex(digest.digest(line));
+    prevHash = HEX.formatHex(digest.digest());
     return line;
   }
 

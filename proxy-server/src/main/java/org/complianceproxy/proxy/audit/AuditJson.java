@@ -1,15 +1,12 @@
 package org.complianceproxy.proxy.audit;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 
 /**
  * The wire form of audit records: one JSON object per record, UTF-8, on one line (no newline inside
@@ -27,6 +24,10 @@ import java.time.format.DateTimeFormatter;
  * kind and tell "absent" from "not written by this version" by {@code schema_version}, not by a
  * missing key.
  *
+ * <p>The bytes are those Jackson's generator wrote in earlier versions (see {@link Buffer}),
+ * written by hand into a reusable buffer: the spool writer serializes every record, and this costs
+ * a fraction of a generator per record.
+ *
  * <p>Fields are written one by one rather than by reflection, so that the JSON form is a reviewed
  * contract: renaming a Java component cannot silently rename a field that compliance queries use.
  * Thread-safe.
@@ -35,8 +36,6 @@ public final class AuditJson {
 
   /** The version of the record schemas this class writes. */
   public static final int SCHEMA_VERSION = 1;
-
-  private static final JsonFactory FACTORY = new JsonFactory();
 
   // Written into every record as "instance".
   private final String instanceId;
@@ -59,39 +58,41 @@ public final class AuditJson {
    * chain whose previous link hashes to {@code prevHash} (see {@link AuditChain}).
    */
   public byte[] toJsonBytes(AuditRecord record, long seq, String prevHash) {
+    Buffer out = new Buffer(512);
+    write(out, record, seq, prevHash);
+    return out.toByteArray();
+  }
+
+  /**
+   * Writes what {@link #toJsonBytes} returns into {@code out}, after what it holds; for a writer
+   * that reuses one buffer.
+   */
+  void write(Buffer out, AuditRecord record, long seq, String prevHash) {
     requireNonNull(record, "record");
     requireNonNull(prevHash, "prevHash");
     if (seq < 0) {
       throw new IllegalArgumentException("seq: " + seq + " (expected: >= 0)");
     }
-    ByteArrayBuilder out = new ByteArrayBuilder(512);
-    try (JsonGenerator json = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
-      json.writeStartObject();
-      writeEnvelope(json, record, seq, prevHash);
-      if (record instanceof FindingRecord finding) {
-        writeFinding(json, finding);
-      } else if (record instanceof RestoreRecord restore) {
-        writeRestore(json, restore);
-      } else if (record instanceof RequestSummary summary) {
-        writeSummary(json, summary);
-      } else if (record instanceof PolicyRefusalRecord refusal) {
-        writeRefusal(json, refusal);
-      } else if (record instanceof VaultOperationRecord operation) {
-        writeVaultOperation(json, operation);
-      } else if (record instanceof LifecycleRecord lifecycle) {
-        writeLifecycle(json, lifecycle);
-      } else {
-        throw new IllegalArgumentException(
-            "record: "
-                + record.getClass().getName()
-                + " (expected: a permitted subtype of AuditRecord)");
-      }
-      json.writeEndObject();
-    } catch (IOException e) {
-      // Writing to memory does not fail; this would be a Jackson bug.
-      throw new UncheckedIOException(e);
+    writeEnvelope(out, record, seq, prevHash);
+    if (record instanceof FindingRecord finding) {
+      writeFinding(out, finding);
+    } else if (record instanceof RestoreRecord restore) {
+      writeRestore(out, restore);
+    } else if (record instanceof RequestSummary summary) {
+      writeSummary(out, summary);
+    } else if (record instanceof PolicyRefusalRecord refusal) {
+      writeRefusal(out, refusal);
+    } else if (record instanceof VaultOperationRecord operation) {
+      writeVaultOperation(out, operation);
+    } else if (record instanceof LifecycleRecord lifecycle) {
+      writeLifecycle(out, lifecycle);
+    } else {
+      throw new IllegalArgumentException(
+          "record: "
+              + record.getClass().getName()
+              + " (expected: a permitted subtype of AuditRecord)");
     }
-    return out.toByteArray();
+    out.endObject();
   }
 
   /** The Kafka key of a record: its request id, or this instance's id for records of no request. */
@@ -100,105 +101,416 @@ public final class AuditJson {
     return requestId == null ? instanceId : requestId;
   }
 
-  private void writeEnvelope(JsonGenerator json, AuditRecord record, long seq, String prevHash)
-      throws IOException {
-    json.writeStringField("kind", record.kind());
-    json.writeNumberField("schema_version", SCHEMA_VERSION);
-    json.writeStringField("instance", instanceId);
-    json.writeNumberField("seq", seq);
-    json.writeStringField("prev_hash", prevHash);
-    json.writeStringField("request_id", record.requestId());
-    json.writeStringField("tenant", record.tenant());
-    Instant ts = record.timestamp();
-    json.writeStringField("ts", ts == null ? null : DateTimeFormatter.ISO_INSTANT.format(ts));
+  private void writeEnvelope(Buffer json, AuditRecord record, long seq, String prevHash) {
+    json.startObject();
+    json.stringField("kind", record.kind());
+    json.numberField("schema_version", SCHEMA_VERSION);
+    json.stringField("instance", instanceId);
+    json.numberField("seq", seq);
+    json.stringField("prev_hash", prevHash);
+    json.stringField("request_id", record.requestId());
+    json.stringField("tenant", record.tenant());
+    json.timeField("ts", record.timestamp());
   }
 
-  private static void writeFinding(JsonGenerator json, FindingRecord r) throws IOException {
-    json.writeStringField("entity_type", r.entityType());
-    json.writeStringField("rule_id", r.ruleId());
-    json.writeStringField("action", r.action());
-    json.writeStringField("token", r.token());
-    json.writeStringField("fingerprint", r.fingerprint());
-    json.writeStringField("field_path", r.fieldPath());
-    json.writeNumberField("start", r.start());
-    json.writeNumberField("end", r.end());
-    json.writeNumberField("confidence", r.confidence());
+  private static void writeFinding(Buffer json, FindingRecord r) {
+    json.stringField("entity_type", r.entityType());
+    json.stringField("rule_id", r.ruleId());
+    json.stringField("action", r.action());
+    json.stringField("token", r.token());
+    json.stringField("fingerprint", r.fingerprint());
+    json.stringField("field_path", r.fieldPath());
+    json.numberField("start", r.start());
+    json.numberField("end", r.end());
+    json.numberField("confidence", r.confidence());
   }
 
-  private static void writeRestore(JsonGenerator json, RestoreRecord r) throws IOException {
-    json.writeStringField("entity_type", r.entityType());
-    json.writeStringField("token", r.token());
-    json.writeStringField("source", r.source());
-    json.writeStringField("field", r.field());
+  private static void writeRestore(Buffer json, RestoreRecord r) {
+    json.stringField("entity_type", r.entityType());
+    json.stringField("token", r.token());
+    json.stringField("source", r.source());
+    json.stringField("field", r.field());
   }
 
-  private static void writeSummary(JsonGenerator json, RequestSummary r) throws IOException {
-    json.writeStringField("route", r.route());
-    json.writeStringField("upstream", r.upstream());
-    json.writeStringField("region", r.region());
-    json.writeStringField("model", r.model());
-    json.writeBooleanField("stream", r.stream());
-    json.writeNumberField("status", r.status());
-    json.writeStringField("outcome", r.outcome());
-    json.writeNumberField("latency_millis", r.latencyMillis());
-    json.writeNumberField("ttfb_millis", r.ttfbMillis());
-    json.writeNumberField("findings", r.findings());
-    json.writeNumberField("restores", r.restores());
+  private static void writeSummary(Buffer json, RequestSummary r) {
+    json.stringField("route", r.route());
+    json.stringField("upstream", r.upstream());
+    json.stringField("region", r.region());
+    json.stringField("model", r.model());
+    json.booleanField("stream", r.stream());
+    json.numberField("status", r.status());
+    json.stringField("outcome", r.outcome());
+    json.numberField("latency_millis", r.latencyMillis());
+    json.numberField("ttfb_millis", r.ttfbMillis());
+    json.numberField("findings", r.findings());
+    json.numberField("restores", r.restores());
     RequestSummary.Usage usage = r.usage();
     if (usage == null) {
-      json.writeNullField("usage");
+      json.nullField("usage");
     } else {
-      json.writeObjectFieldStart("usage");
-      json.writeNumberField("prompt_tokens", usage.promptTokens());
-      json.writeNumberField("completion_tokens", usage.completionTokens());
-      json.writeNumberField("total_tokens", usage.totalTokens());
-      json.writeEndObject();
+      json.fieldName("usage");
+      json.startObject();
+      json.numberField("prompt_tokens", usage.promptTokens());
+      json.numberField("completion_tokens", usage.completionTokens());
+      json.numberField("total_tokens", usage.totalTokens());
+      json.endObject();
     }
   }
 
-  private static void writeRefusal(JsonGenerator json, PolicyRefusalRecord r) throws IOException {
-    json.writeStringField("route", r.route());
-    json.writeStringField("code", r.code());
-    json.writeNumberField("status", r.status());
-    json.writeStringField("rule_id", r.ruleId());
-    json.writeStringField("entity_type", r.entityType());
-    json.writeStringField("model", r.model());
-    json.writeStringField("region", r.region());
+  private static void writeRefusal(Buffer json, PolicyRefusalRecord r) {
+    json.stringField("route", r.route());
+    json.stringField("code", r.code());
+    json.numberField("status", r.status());
+    json.stringField("rule_id", r.ruleId());
+    json.stringField("entity_type", r.entityType());
+    json.stringField("model", r.model());
+    json.stringField("region", r.region());
   }
 
-  private static void writeVaultOperation(JsonGenerator json, VaultOperationRecord r)
-      throws IOException {
-    json.writeStringField("operation", r.operation());
-    json.writeStringField("actor", r.actor());
-    json.writeStringField("token", r.token());
-    json.writeStringField("entity_type", r.entityType());
+  private static void writeVaultOperation(Buffer json, VaultOperationRecord r) {
+    json.stringField("operation", r.operation());
+    json.stringField("actor", r.actor());
+    json.stringField("token", r.token());
+    json.stringField("entity_type", r.entityType());
     if (r.keyVersion() == null) {
-      json.writeNullField("key_version");
+      json.nullField("key_version");
     } else {
-      json.writeNumberField("key_version", r.keyVersion());
+      json.numberField("key_version", r.keyVersion());
     }
     if (r.entries() == null) {
-      json.writeNullField("entries");
+      json.nullField("entries");
     } else {
-      json.writeNumberField("entries", r.entries());
+      json.numberField("entries", r.entries());
     }
-    json.writeStringField("reason", r.reason());
-    json.writeStringField("outcome", r.outcome());
+    json.stringField("reason", r.reason());
+    json.stringField("outcome", r.outcome());
   }
 
-  private static void writeLifecycle(JsonGenerator json, LifecycleRecord r) throws IOException {
-    json.writeStringField("event", r.event());
-    json.writeStringField("proxy_version", r.proxyVersion());
-    json.writeStringField("config_sha256", r.configSha256());
+  private static void writeLifecycle(Buffer json, LifecycleRecord r) {
+    json.stringField("event", r.event());
+    json.stringField("proxy_version", r.proxyVersion());
+    json.stringField("config_sha256", r.configSha256());
     if (r.changedKeys() == null) {
-      json.writeNullField("changed_keys");
+      json.nullField("changed_keys");
     } else {
-      json.writeArrayFieldStart("changed_keys");
+      json.fieldName("changed_keys");
+      json.startArray();
       for (String key : r.changedKeys()) {
-        json.writeString(key);
+        json.string(key);
       }
-      json.writeEndArray();
+      json.endArray();
     }
-    json.writeStringField("previous_config_sha256", r.previousConfigSha256());
+    json.stringField("previous_config_sha256", r.previousConfigSha256());
+  }
+
+  /**
+   * A growable byte buffer that writes compact JSON the way Jackson's UTF-8 generator does with its
+   * defaults (so the bytes are those of earlier versions): strings as UTF-8 with {@code \"}, {@code
+   * \\}, {@code \b \t \n \f \r}, other control characters and every UTF-16 surrogate as {@code
+   * \}{@code uXXXX} (upper-case hex), doubles as {@link Double#toString} (non-finite ones quoted),
+   * and no white space. Not thread-safe; reusable after {@link #reset}.
+   */
+  static final class Buffer {
+
+    private static final byte[] HEX = "0123456789ABCDEF".getBytes(US_ASCII);
+    private static final byte[] NULL = "null".getBytes(US_ASCII);
+    private static final byte[] TRUE = "true".getBytes(US_ASCII);
+    private static final byte[] FALSE = "false".getBytes(US_ASCII);
+    // For each ASCII character: 0 written as is, -1 as a unicode escape, else the escape letter.
+    private static final byte[] ESCAPES = new byte[128];
+
+    static {
+      for (int c = 0; c < 0x20; c++) {
+        ESCAPES[c] = -1;
+      }
+      ESCAPES['"'] = '"';
+      ESCAPES['\\'] = '\\';
+      ESCAPES['\b'] = 'b';
+      ESCAPES['\t'] = 't';
+      ESCAPES['\n'] = 'n';
+      ESCAPES['\f'] = 'f';
+      ESCAPES['\r'] = 'r';
+    }
+
+    // Strings up to this long are copied into the kept scratch array, longer ones into their own.
+    private static final int MAX_KEPT_CHARS = 1 << 16;
+    // string() makes room for this many chars at a time (a power of two).
+    private static final int CHUNK = 1024;
+
+    private byte[] bytes;
+    private int length;
+    private char[] chars = new char[256];
+    // Whether the next value in the current object or array needs a comma before it.
+    private boolean comma;
+    // The date part ("2025-01-31T") of the last timestamp written, by its epoch day.
+    private long cachedDay = Long.MIN_VALUE;
+    private final byte[] cachedDate = new byte[11];
+
+    Buffer(int capacity) {
+      bytes = new byte[capacity];
+    }
+
+    /** The bytes written, {@code [0, length())}; valid until the next write. */
+    byte[] array() {
+      return bytes;
+    }
+
+    int length() {
+      return length;
+    }
+
+    void reset() {
+      length = 0;
+      comma = false;
+    }
+
+    byte[] toByteArray() {
+      return Arrays.copyOf(bytes, length);
+    }
+
+    void startObject() {
+      separator();
+      put((byte) '{');
+      comma = false;
+    }
+
+    void endObject() {
+      put((byte) '}');
+      comma = true;
+    }
+
+    void startArray() {
+      separator();
+      put((byte) '[');
+      comma = false;
+    }
+
+    void endArray() {
+      put((byte) ']');
+      comma = true;
+    }
+
+    // Field names are constants of this class: plain ASCII, nothing to escape.
+    void fieldName(String name) {
+      separator();
+      int n = name.length();
+      ensure(n + 3);
+      byte[] b = bytes;
+      int p = length;
+      b[p++] = '"';
+      for (int i = 0; i < n; i++) {
+        b[p++] = (byte) name.charAt(i);
+      }
+      b[p++] = '"';
+      b[p++] = ':';
+      length = p;
+      comma = false;
+    }
+
+    void stringField(String name, String value) {
+      fieldName(name);
+      string(value);
+    }
+
+    void numberField(String name, long value) {
+      fieldName(name);
+      number(value);
+    }
+
+    void numberField(String name, double value) {
+      fieldName(name);
+      if (Double.isFinite(value)) {
+        ascii(Double.toString(value));
+        comma = true;
+      } else {
+        string(Double.toString(value));
+      }
+    }
+
+    void booleanField(String name, boolean value) {
+      fieldName(name);
+      putAll(value ? TRUE : FALSE);
+      comma = true;
+    }
+
+    void nullField(String name) {
+      fieldName(name);
+      putAll(NULL);
+      comma = true;
+    }
+
+    /** An ISO-8601 instant as {@link DateTimeFormatter#ISO_INSTANT} writes it, or null. */
+    void timeField(String name, Instant ts) {
+      fieldName(name);
+      if (ts == null) {
+        putAll(NULL);
+        comma = true;
+        return;
+      }
+      long seconds = ts.getEpochSecond();
+      long day = Math.floorDiv(seconds, 86_400);
+      // Years 0 to 9999 only; others (signs, more digits) are the formatter's.
+      if (day < -719_528 || day > 2_932_896) {
+        string(DateTimeFormatter.ISO_INSTANT.format(ts));
+        return;
+      }
+      if (day != cachedDay) {
+        LocalDate date = LocalDate.ofEpochDay(day);
+        digits(cachedDate, 0, date.getYear(), 4);
+        cachedDate[4] = '-';
+        digits(cachedDate, 5, date.getMonthValue(), 2);
+        cachedDate[7] = '-';
+        digits(cachedDate, 8, date.getDayOfMonth(), 2);
+        cachedDate[10] = 'T';
+        cachedDay = day;
+      }
+      int secondOfDay = (int) (seconds - day * 86_400);
+      int nanos = ts.getNano();
+      ensure(2 + 11 + 8 + 10 + 1);
+      byte[] b = bytes;
+      int p = length;
+      b[p++] = '"';
+      System.arraycopy(cachedDate, 0, b, p, 11);
+      p += 11;
+      digits(b, p, secondOfDay / 3600, 2);
+      b[p + 2] = ':';
+      digits(b, p + 3, secondOfDay / 60 % 60, 2);
+      b[p + 5] = ':';
+      digits(b, p + 6, secondOfDay % 60, 2);
+      p += 8;
+      if (nanos != 0) {
+        b[p++] = '.';
+        if (nanos % 1_000_000 == 0) {
+          digits(b, p, nanos / 1_000_000, 3);
+          p += 3;
+        } else if (nanos % 1_000 == 0) {
+          digits(b, p, nanos / 1_000, 6);
+          p += 6;
+        } else {
+          digits(b, p, nanos, 9);
+          p += 9;
+        }
+      }
+      b[p++] = 'Z';
+      b[p++] = '"';
+      length = p;
+      comma = true;
+    }
+
+    void string(String value) {
+      separator();
+      if (value == null) {
+        putAll(NULL);
+        comma = true;
+        return;
+      }
+      int n = value.length();
+      // Copied out once: a loop over a char[] costs less than charAt on each.
+      char[] chars = n <= MAX_KEPT_CHARS ? scratch(n) : new char[n];
+      value.getChars(0, n, chars, 0);
+      put((byte) '"');
+      byte[] b = bytes;
+      int p = length;
+      for (int i = 0; i < n; i++) {
+        if ((i & (CHUNK - 1)) == 0) {
+          // Room for the next chunk at 6 bytes per char (an escape), and the closing quote.
+          length = p;
+          ensure(Math.min(CHUNK, n - i) * 6 + 1);
+          b = bytes;
+        }
+        char c = chars[i];
+        if (c < 0x80) {
+          byte escape = ESCAPES[c];
+          if (escape == 0) {
+            b[p++] = (byte) c;
+          } else {
+            b[p++] = '\\';
+            if (escape > 0) {
+              b[p++] = escape;
+            } else {
+              p = unicodeEscape(b, p, c);
+            }
+          }
+        } else if (c < 0x800) {
+          b[p++] = (byte) (0xc0 | (c >> 6));
+          b[p++] = (byte) (0x80 | (c & 0x3f));
+        } else if (Character.isSurrogate(c)) {
+          b[p++] = '\\';
+          p = unicodeEscape(b, p, c);
+        } else {
+          b[p++] = (byte) (0xe0 | (c >> 12));
+          b[p++] = (byte) (0x80 | ((c >> 6) & 0x3f));
+          b[p++] = (byte) (0x80 | (c & 0x3f));
+        }
+      }
+      if (n == 0) {
+        ensure(1);
+        b = bytes;
+      }
+      b[p++] = '"';
+      length = p;
+      comma = true;
+    }
+
+    private char[] scratch(int n) {
+      if (chars.length < n) {
+        chars = new char[Math.max(n, 2 * chars.length)];
+      }
+      return chars;
+    }
+
+    private void number(long value) {
+      ascii(Long.toString(value));
+      comma = true;
+    }
+
+    // 'u' and four upper-case hex digits; returns the new position.
+    private static int unicodeEscape(byte[] b, int p, char c) {
+      b[p++] = 'u';
+      b[p++] = HEX[(c >> 12) & 0xf];
+      b[p++] = HEX[(c >> 8) & 0xf];
+      b[p++] = HEX[(c >> 4) & 0xf];
+      b[p++] = HEX[c & 0xf];
+      return p;
+    }
+
+    // value in exactly width decimal digits, zero-padded, at b[p].
+    private static void digits(byte[] b, int p, int value, int width) {
+      for (int i = p + width - 1; i >= p; i--) {
+        b[i] = (byte) ('0' + value % 10);
+        value /= 10;
+      }
+    }
+
+    private void ascii(String s) {
+      int n = s.length();
+      ensure(n);
+      for (int i = 0; i < n; i++) {
+        bytes[length++] = (byte) s.charAt(i);
+      }
+    }
+
+    private void separator() {
+      if (comma) {
+        put((byte) ',');
+      }
+    }
+
+    private void put(byte b) {
+      ensure(1);
+      bytes[length++] = b;
+    }
+
+    private void putAll(byte[] b) {
+      ensure(b.length);
+      System.arraycopy(b, 0, bytes, length, b.length);
+      length += b.length;
+    }
+
+    private void ensure(int more) {
+      if (bytes.length - length < more) {
+        bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + more));
+      }
+    }
   }
 }

@@ -33,7 +33,10 @@ public final class AuditSinks {
    * dataDir/audit} first (bounded by {@code spoolMaxBytes}); with Kafka configured a shipper sends
    * them on and deletes what Kafka acknowledged. Waits up to 10 s for the Kafka topic's metadata;
    * an unreachable Kafka does not fail start-up (records wait in the spool). In strict mode the
-   * sink is unhealthy while Kafka does not take records, so that traffic is refused.
+   * sink is unhealthy while Kafka does not take records, so that traffic is refused. Strict or not,
+   * at most {@value SpoolAuditSink#DEFAULT_MAX_PENDING_RECORDS} records wait in memory while the
+   * spool cannot write them (full, failing disk); close to that the sink stops {@linkplain
+   * AuditSink#accepting() accepting} requests and at it {@link AuditSink#emit} fails closed.
    *
    * @param instanceId written into every record as {@code instance}
    */

@@ -189,6 +189,11 @@ public final class KafkaAuditSink implements AuditSink {
     spool.emit(record);
   }
 
+  @Override
+  public boolean accepting() {
+    return !closed.get() && spool.accepting();
+  }
+
   /** Normal mode: true while the spool can take records. Strict mode: and Kafka takes them too. */
   @Override
   public boolean healthy() {

@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
+import org.complianceproxy.proxy.error.ProxyError;
+import org.complianceproxy.proxy.error.ProxyException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #emit} only queues the record, without a lock (it runs on event loops, see DESIGN.md,
  * performance budget): one writer thread takes records in queue order, chains and serializes them
- * ({@link AuditChain}), appends the lines and fsyncs in groups: when 256 lines are waiting for an
+ * ({@link AuditChain}), appends the lines and fsyncs in groups: when 1,024 lines are waiting for an
  * fsync, when the oldest of them has waited 50 ms, and on close. A record is durable at most about
  * 50 ms plus one fsync after it was emitted. Records of one emitting thread keep their order; chain
  * order is file order.
@@ -50,9 +52,17 @@ import org.slf4j.LoggerFactory;
  * stops writing and keeps the lines in memory until space is freed (by {@link #delete}, once
  * shipped), and the sink is unhealthy meanwhile. Nothing is dropped.
  *
- * <p>The queue is unbounded so that {@code emit} neither blocks nor drops; {@link #healthy()} turns
- * false while the writer is failing, the disk limit is reached or more than 100,000 records are
- * waiting, which is the signal for strict mode to refuse traffic.
+ * <p>Memory is bounded too: at most {@value #DEFAULT_MAX_PENDING_RECORDS} records (by default; a
+ * few tens of MiB) may wait for the writer, which itself holds at most {@code 4 x 1,024} lines.
+ * While the disk limit or a failing disk keeps the writer from taking more, records pile up in the
+ * queue; from 90% of that cap on {@link #accepting()} is false (the front door refuses new
+ * requests, strict or not), and at the cap {@link #emit} fails with {@link
+ * ProxyError#AUDIT_UNAVAILABLE} instead of queuing: fail closed, and the process stays up. Both
+ * clear as soon as the writer catches up.
+ *
+ * <p>{@link #emit} neither blocks nor drops; {@link #healthy()} turns false while the writer is
+ * failing, the disk limit is reached or more than 100,000 records are waiting, which is the signal
+ * for strict mode to refuse traffic.
  */
 public final class SpoolAuditSink implements AuditSink {
 
@@ -71,6 +81,12 @@ public final class SpoolAuditSink implements AuditSink {
   private static final long DEFAULT_MAX_FILE_BYTES = 64L << 20;
   private static final double WARN_FILL = 0.8;
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * The most records that may wait in memory for the writer by default (see the class comment): at
+   * a few hundred bytes each, some tens of MiB. Not yet configurable.
+   */
+  public static final int DEFAULT_MAX_PENDING_RECORDS = 100_000;
 
   // <dataDir>/audit
   private final Path directory;
@@ -97,6 +113,14 @@ public final class SpoolAuditSink implements AuditSink {
   private final long maxFileBytes;
   // healthy() is false while more lines than this wait in the queue.
   private final int backlogLimit;
+  // emit() refuses records while this many wait in the queue...
+  private final int maxPendingRecords;
+  // ...and accepting() is false from this many on, so that requests under way can still finish.
+  private final int acceptLimit;
+  // True from reaching acceptLimit until the queue is down to half of it, to log once per crossing.
+  private volatile boolean overCap;
+  // The writer holds at most this many lines in memory (taken from the queue, not yet fsynced).
+  private final int maxHeldLines;
   // Records from emit() to the writer thread, lock-free for the emitting event loops.
   private final Queue<AuditRecord> queue = new ConcurrentLinkedQueue<>();
   // Records in queue (the queue's own size() is linear).
@@ -135,14 +159,24 @@ public final class SpoolAuditSink implements AuditSink {
 
   /** A spool under {@code dataDir/audit} whose files take at most {@code maxDiskBytes}. */
   public SpoolAuditSink(Path dataDir, AuditJson json, long maxDiskBytes) {
+    this(dataDir, json, maxDiskBytes, DEFAULT_MAX_PENDING_RECORDS);
+  }
+
+  /**
+   * A spool under {@code dataDir/audit} whose files take at most {@code maxDiskBytes} and which
+   * holds at most {@code maxPendingRecords} records in memory while it cannot write them (see the
+   * class comment).
+   */
+  public SpoolAuditSink(Path dataDir, AuditJson json, long maxDiskBytes, int maxPendingRecords) {
     this(
         dataDir,
         new AuditChain(json),
         Duration.ofMillis(50),
-        256,
+        1024,
         Math.min(DEFAULT_MAX_FILE_BYTES, Math.max(4096, maxDiskBytes / 8)),
         100_000,
-        maxDiskBytes);
+        maxDiskBytes,
+        maxPendingRecords);
   }
 
   SpoolAuditSink(
@@ -159,9 +193,16 @@ public final class SpoolAuditSink implements AuditSink {
         syncRecords,
         maxFileBytes,
         backlogLimit,
-        Long.MAX_VALUE);
+        Long.MAX_VALUE,
+        DEFAULT_MAX_PENDING_RECORDS);
   }
 
+  /**
+   * The general form.
+   *
+   * @param maxPendingRecords the most records that may wait in memory for the writer; {@link #emit}
+   *     refuses more (see the class comment)
+   */
   SpoolAuditSink(
       Path dataDir,
       AuditChain chain,
@@ -169,8 +210,16 @@ public final class SpoolAuditSink implements AuditSink {
       int syncRecords,
       long maxFileBytes,
       int backlogLimit,
-      long maxDiskBytes) {
+      long maxDiskBytes,
+      int maxPendingRecords) {
     requireNonNull(dataDir, "dataDir");
+    if (maxPendingRecords <= 0) {
+      throw new IllegalArgumentException(
+          "maxPendingRecords: " + maxPendingRecords + " (expected: > 0)");
+    }
+    this.maxPendingRecords = maxPendingRecords;
+    this.acceptLimit = maxPendingRecords - maxPendingRecords / 10;
+    this.maxHeldLines = 4 * syncRecords;
     this.chain = requireNonNull(chain, "chain");
     if (maxDiskBytes <= 0) {
       throw new IllegalArgumentException("maxDiskBytes: " + maxDiskBytes + " (expected: > 0)");
@@ -226,6 +275,10 @@ public final class SpoolAuditSink implements AuditSink {
   /**
    * Queues the record for the writer, which chains, serializes and writes it; never blocks, takes
    * no lock.
+   *
+   * @throws ProxyException {@link ProxyError#AUDIT_UNAVAILABLE} when the most records that may wait
+   *     in memory already do (the disk limit or a failing disk holds the writer up): the record is
+   *     not taken, and the request it belongs to must be refused
    */
   @Override
   public void emit(AuditRecord record) {
@@ -235,14 +288,41 @@ public final class SpoolAuditSink implements AuditSink {
       throw new IllegalStateException("audit spool " + directory + " is closed");
     }
     try {
+      if (queued.get() >= maxPendingRecords) {
+        throw refusal();
+      }
       queue.add(record);
       int waiting = queued.incrementAndGet();
+      if (waiting >= acceptLimit && !overCap) {
+        overCap = true;
+        log.error(
+            "audit spool {}: {} audit records wait in memory for the disk (at most {}); requests"
+                + " are refused until they are written",
+            directory,
+            waiting,
+            maxPendingRecords);
+      }
       if (writerParked && waiting >= wakeAt) {
         LockSupport.unpark(writer);
       }
     } finally {
       gate.decrementAndGet();
     }
+  }
+
+  private static ProxyException refusal() {
+    return new ProxyException(
+        ProxyError.AUDIT_UNAVAILABLE,
+        "The audit trail cannot take more records right now, so the request was refused.");
+  }
+
+  /**
+   * False from 90% of the records that may wait in memory on (see the class comment), or once
+   * closed: new requests are to be refused, whether strict or not.
+   */
+  @Override
+  public boolean accepting() {
+    return !closed && queued.get() < acceptLimit;
   }
 
   @Override
@@ -432,10 +512,16 @@ public final class SpoolAuditSink implements AuditSink {
     // Read before draining: every record emitted before close() is in the queue by then. Nobody
     // interrupts the writer; an interrupt counts as a request to close.
     boolean stop = closing || closeRequested || Thread.interrupted();
-    int limit = 4 * syncRecords;
+    // Holds at most maxHeldLines: the rest waits in the queue, where emit() bounds it.
+    int limit = maxHeldLines - unsynced.size();
     AuditRecord record;
     while (limit-- > 0 && (record = queue.poll()) != null) {
-      queued.decrementAndGet();
+      int left = queued.decrementAndGet();
+      // Logged again only well below the limit, so that a queue hovering at it does not flood.
+      if (overCap && left < acceptLimit / 2) {
+        overCap = false;
+        log.info("audit spool {}: audit records are written again; requests are taken", directory);
+      }
       byte[] line;
       try {
         line = chain.next(record);

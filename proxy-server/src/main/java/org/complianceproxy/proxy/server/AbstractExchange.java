@@ -2,6 +2,8 @@ package org.complianceproxy.proxy.server;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.List;
+import org.complianceproxy.proxy.audit.FindingRecord;
 import org.complianceproxy.proxy.error.ProxyError;
 import org.complianceproxy.proxy.error.ProxyException;
 import org.slf4j.Logger;
@@ -40,8 +42,6 @@ abstract class AbstractExchange implements Exchange {
     DONE
   }
 
-  // named after the concrete exchange, as its own log lines are
-  private final Logger log = LoggerFactory.getLogger(getClass());
   // identity, client writes, restore audit and the closing summary
   final ExchangeLifecycle life;
   // the front door's error shapes
@@ -100,6 +100,8 @@ abstract class AbstractExchange implements Exchange {
     } catch (ProxyException e) {
       failAnywhere(e);
     } catch (RuntimeException e) {
+      // named after the concrete exchange; looked up on this rare path only, not per request
+      Logger log = LoggerFactory.getLogger(getClass());
       log.warn(
           "request {}: {} the answer failed: {}", life.requestId(), action, e.getClass().getName());
       failAnywhere(asProxyException(e));
@@ -127,6 +129,20 @@ abstract class AbstractExchange implements Exchange {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Audits the request's findings; false, with the exchange failed, when the audit trail refuses
+   * them (it holds as many records as it may): nothing goes upstream without its findings recorded.
+   */
+  final boolean findingsAudited(List<FindingRecord> findings) {
+    try {
+      life.auditFindings(findings);
+      return true;
+    } catch (ProxyException e) {
+      fail(e);
+      return false;
+    }
   }
 
   /** Fails the exchange whether or not the client has already received the response head. */

@@ -169,8 +169,10 @@ final class BedrockExchange extends AbstractExchange implements BedrockAnswer.Si
     if (!sanitizingSucceeded(error)) {
       return;
     }
+    if (!findingsAudited(result.findings())) {
+      return;
+    }
     sanitized = result;
-    life.auditFindings(result.findings());
     phase = Phase.WAITING_FOR_UPSTREAM;
     reachedUpstream = true;
     bedrock

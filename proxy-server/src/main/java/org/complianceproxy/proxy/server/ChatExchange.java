@@ -107,8 +107,10 @@ final class ChatExchange extends AbstractExchange implements UpstreamListener {
     if (!sanitizingSucceeded(error)) {
       return;
     }
+    if (!findingsAudited(result.findings())) {
+      return;
+    }
     sanitized = result;
-    life.auditFindings(result.findings());
     if (services.bedrock() != null && services.bedrock().routes().toBedrock(result.model())) {
       // Routed to Bedrock: the sanitized chat and the request's identity move to that exchange.
       phase = Phase.DONE;
@@ -235,7 +237,7 @@ final class ChatExchange extends AbstractExchange implements UpstreamListener {
         life.writeHead(life.eventStreamHead(contentType));
       } else {
         phase = Phase.BUFFERING;
-        buffered = new ByteArrayOutputStream();
+        buffered = life.answerBuffer(head);
       }
     } else if (status >= 500) {
       phase = Phase.DISCARDING;
@@ -265,7 +267,7 @@ final class ChatExchange extends AbstractExchange implements UpstreamListener {
         writeToClient(out.toByteArray());
       }
       case BUFFERING, PASSING_UPSTREAM_ERROR -> {
-        life.appendBuffered(buffered, ByteBufUtil.getBytes(buf));
+        life.appendBuffered(buffered, buf);
       }
       default -> {
         // DISCARDING: a 5xx body is not shown to clients; it may describe upstream internals.

@@ -1,5 +1,6 @@
 package org.complianceproxy.proxy.server;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -14,6 +15,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -121,9 +124,13 @@ final class ExchangeLifecycle implements RestoreListener {
     }
   }
 
-  /** Refuses the request up front when the audit trail is strict and cannot be written. */
+  /**
+   * Refuses the request up front when the audit trail is strict and cannot be written, or (strict
+   * or not) holds as many records in memory as it may take.
+   */
   void requireAudit() {
-    if (services.config().audit().strict() && !services.audit().healthy()) {
+    if (!services.audit().accepting()
+        || services.config().audit().strict() && !services.audit().healthy()) {
       throw new ProxyException(
           ProxyError.AUDIT_UNAVAILABLE,
           "The audit trail cannot be written right now, so the request was refused.");
@@ -166,6 +173,34 @@ final class ExchangeLifecycle implements RestoreListener {
           "The upstream answer exceeds the limit of " + max + " bytes.");
     }
     buffered.writeBytes(bytes);
+  }
+
+  /** As {@link #appendBuffered(ByteArrayOutputStream, byte[])}, copying straight from a buffer. */
+  void appendBuffered(ByteArrayOutputStream buffered, ByteBuf content) {
+    int length = content.readableBytes();
+    long max = services.config().limits().maxResponseBytes();
+    if (buffered.size() + (long) length > max) {
+      throw new ProxyException(
+          ProxyError.UPSTREAM_BAD_RESPONSE,
+          "The upstream answer exceeds the limit of " + max + " bytes.");
+    }
+    try {
+      content.getBytes(content.readerIndex(), buffered, length);
+    } catch (IOException e) {
+      // a ByteArrayOutputStream does not throw
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A buffer for a whole answer: sized for the length the upstream announced (within the response
+   * limit), so that collecting it copies each byte once.
+   */
+  ByteArrayOutputStream answerBuffer(HttpResponse head) {
+    long announced = HttpUtil.getContentLength(head, -1L);
+    long max = services.config().limits().maxResponseBytes();
+    return new ByteArrayOutputStream(
+        announced > 0 ? (int) Math.min(Math.min(announced, max), 1 << 20) : 1024);
   }
 
   /** The head of a server-sent events answer in OpenAI's shape. */
@@ -310,7 +345,8 @@ final class ExchangeLifecycle implements RestoreListener {
                       finding.start(),
                       finding.end(),
                       finding.confidence())));
-        });
+        },
+        services.policies().denyTerms(tenant));
   }
 
   /** Audits a refusal by the residency policy; other errors leave no policy record. */
@@ -344,27 +380,33 @@ final class ExchangeLifecycle implements RestoreListener {
    */
   void finish(String route, Target target, int status, String outcome) {
     long latency = System.nanoTime() - startNanos;
-    services
-        .audit()
-        .emit(
-            new RequestSummary(
-                requestId,
-                tenant,
-                Instant.now(),
-                route,
-                target.provider(),
-                target.region(),
-                target.model() != null ? target.model() : refusedModel,
-                target.stream(),
-                status,
-                outcome,
-                TimeUnit.NANOSECONDS.toMillis(latency),
-                firstByteNanos < 0
-                    ? -1
-                    : TimeUnit.NANOSECONDS.toMillis(firstByteNanos - startNanos),
-                target.findings() + refusedFindings,
-                restores,
-                usage));
+    try {
+      services
+          .audit()
+          .emit(
+              new RequestSummary(
+                  requestId,
+                  tenant,
+                  Instant.now(),
+                  route,
+                  target.provider(),
+                  target.region(),
+                  target.model() != null ? target.model() : refusedModel,
+                  target.stream(),
+                  status,
+                  outcome,
+                  TimeUnit.NANOSECONDS.toMillis(latency),
+                  firstByteNanos < 0
+                      ? -1
+                      : TimeUnit.NANOSECONDS.toMillis(firstByteNanos - startNanos),
+                  target.findings() + refusedFindings,
+                  restores,
+                  usage));
+    } catch (ProxyException e) {
+      // The audit trail is at its memory limit (its sink logged that): the request was refused or
+      // ends anyway, and the front door must still take the next one.
+      log.debug("request {}: summary not audited: {}", requestId, e.error().code());
+    }
     services.metrics().requestEnded(route, status, outcome, latency);
     door.exchangeDone(owner, keepAlive && ctx.channel().isActive());
   }

@@ -28,6 +28,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.complianceproxy.localkafka.LocalKafka;
+import org.complianceproxy.proxy.error.ProxyError;
+import org.complianceproxy.proxy.error.ProxyException;
 import org.complianceproxy.proxy.testing.KafkaBroker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -164,6 +166,85 @@ class KafkaAuditSinkIT {
           .containsExactlyElementsOf(SampleRecords.chained(json, all));
       AuditRecords.assertAllValid(inKafka);
       assertThat(SpoolAuditSink.spoolFiles(dataDir)).isEmpty();
+    }
+  }
+
+  @Test
+  void
+      withTheSpoolFullAndKafkaDownMemoryStaysBoundedRecordsBeyondItAreRefusedAndAllTakenArriveOnceKafkaIsBack()
+          throws Exception {
+    String topic = uniqueTopic();
+    int cap = 200;
+    List<AuditRecord> taken = new ArrayList<>();
+    try (LocalKafka kafka = LocalKafka.start(dataDir.resolve("kafka"))) {
+      Map<String, Object> config =
+          KafkaAuditSink.defaultProducerConfig(kafka.bootstrapServers(), "audit-cap-it");
+      config.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 200);
+      // A spool of 16 KiB (some 40 lines) in files of 2 KiB, fsync'd every 4 lines.
+      SpoolAuditSink spool =
+          new SpoolAuditSink(
+              dataDir.resolve("proxy"),
+              new AuditChain(json),
+              Duration.ofMillis(10),
+              4,
+              2048,
+              100_000,
+              16 * 1024,
+              cap);
+      KafkaAuditSink sink =
+          new KafkaAuditSink(
+              config, topic, spool, Duration.ofSeconds(30), Duration.ofSeconds(1), false);
+      try {
+        List<AuditRecord> before = SampleRecords.request("req-before", 2, 1);
+        before.forEach(sink::emit);
+        taken.addAll(before);
+        awaitUntil(() -> sink.deliveredCount() == before.size());
+        kafka.stop();
+
+        int refused = 0;
+        int maxBacklog = 0;
+        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        for (int r = 0; System.nanoTime() < until || refused == 0; r++) {
+          AuditRecord record = SampleRecords.finding("req-outage-" + r, r);
+          try {
+            sink.emit(record);
+            taken.add(record);
+          } catch (ProxyException e) {
+            assertThat(e.error()).isEqualTo(ProxyError.AUDIT_UNAVAILABLE);
+            refused++;
+            // The caller keeps trying, as clients would, while the outage lasts.
+            sleepQuietly(Duration.ofMillis(1));
+          }
+          maxBacklog = Math.max(maxBacklog, spool.backlog());
+          assertThat(taken.size())
+              .as("records taken while nothing can be written")
+              .isLessThan(10_000);
+        }
+        assertThat(refused).isPositive();
+        assertThat(maxBacklog).as("records waiting in memory").isLessThanOrEqualTo(cap);
+        assertThat(spool.full()).isTrue();
+        assertThat(sink.accepting()).as("new requests are refused").isFalse();
+        assertThat(sink.deliveringToKafka()).isFalse();
+
+        kafka.restart();
+        awaitUntil(() -> sink.accepting() && spool.backlog() == 0);
+        List<AuditRecord> after = SampleRecords.request("req-after", 1, 1);
+        after.forEach(sink::emit);
+        taken.addAll(after);
+        awaitUntil(() -> sink.deliveredCount() == taken.size());
+        assertThat(sink.healthy()).isTrue();
+      } finally {
+        sink.close();
+      }
+
+      List<String> inKafka =
+          readAll(kafka.bootstrapServers(), topic, taken.size()).stream()
+              .map(ConsumerRecord::value)
+              .toList();
+      assertThat(inKafka)
+          .as("every record taken, once, in the order written; none of the refused")
+          .containsExactlyElementsOf(SampleRecords.chained(json, taken));
+      assertThat(SpoolAuditSink.spoolFiles(dataDir.resolve("proxy"))).isEmpty();
     }
   }
 

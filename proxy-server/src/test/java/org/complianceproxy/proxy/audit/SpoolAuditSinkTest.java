@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import org.complianceproxy.proxy.error.ProxyError;
+import org.complianceproxy.proxy.error.ProxyException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -107,11 +109,7 @@ class SpoolAuditSinkTest {
     assertThat(lines).hasSize(threads * perThread);
     for (int t = 0; t < threads; t++) {
       String requestId = "req-" + t;
-      List<String> own =
-          lines.stream()
-              .filter(l -> l.contains("\"request_id\":\"" + requestId + "\""))
-              .map(SpoolAuditSinkTest::withoutChain)
-              .toList();
+      List<String> own = unchainedOf(lines, requestId);
       List<String> expected = new ArrayList<>();
       for (int i = 0; i < perThread; i++) {
         expected.add(
@@ -134,7 +132,14 @@ class SpoolAuditSinkTest {
     }
     SpoolAuditSink spool =
         new SpoolAuditSink(
-            dataDir, new AuditChain(json), Duration.ofMillis(10), 8, 2048, 100_000, 8192);
+            dataDir,
+            new AuditChain(json),
+            Duration.ofMillis(10),
+            8,
+            2048,
+            100_000,
+            8192,
+            SpoolAuditSink.DEFAULT_MAX_PENDING_RECORDS);
     try {
       records.forEach(spool::emit);
       awaitTrue(spool::full);
@@ -168,6 +173,150 @@ class SpoolAuditSinkTest {
       assertThat(spool.full()).isFalse();
     } finally {
       spool.close();
+    }
+  }
+
+  @Test
+  void
+      whileTheDiskIsFullAtMostTheCapWaitsInMemoryBeyondItEmitFailsClosedAndAllTakenIsWrittenOnceSpaceIsFreed()
+          throws Exception {
+    int cap = 50;
+    // Disk for about 20 lines, syncs of 4 lines: the writer holds at most 16 lines in memory.
+    SpoolAuditSink spool =
+        new SpoolAuditSink(
+            dataDir, new AuditChain(json), Duration.ofMillis(10), 4, 2048, 100_000, 8192, cap);
+    List<AuditRecord> taken = new ArrayList<>();
+    int refused = 0;
+    try {
+      assertThat(spool.accepting()).isTrue();
+      for (int i = 0; i < 400; i++) {
+        AuditRecord record = SampleRecords.finding("req-" + i, i);
+        try {
+          spool.emit(record);
+          taken.add(record);
+        } catch (ProxyException e) {
+          assertThat(e.error()).isEqualTo(ProxyError.AUDIT_UNAVAILABLE);
+          assertThat(e.getMessage()).contains("audit trail").doesNotContain("req-");
+          refused++;
+        }
+        if (i == 40) {
+          // The writer has met the disk limit and stopped taking records from the queue.
+          awaitTrue(spool::full);
+        }
+      }
+
+      assertThat(refused).isPositive();
+      assertThat(spool.backlog()).isLessThanOrEqualTo(cap);
+      // Besides the queue, the writer holds at most 4 x 4 lines; the rest is on disk.
+      assertThat(taken.size()).isLessThanOrEqualTo(cap + 16 + spooledLines().size());
+      assertThat(spool.accepting()).as("at the cap, new requests are refused").isFalse();
+      assertThat(spool.healthy()).isFalse();
+
+      // A shipper frees space: the writer catches up and the sink takes records again.
+      List<String> shipped = new ArrayList<>();
+      shipWhile(spool, shipped, () -> !spool.accepting() || spool.backlog() > 0);
+      AuditRecord afterwards = SampleRecords.summary("req-after", 0);
+      spool.emit(afterwards);
+      taken.add(afterwards);
+      shipAll(spool, shipped, taken.size());
+      assertThat(shipped)
+          .as("every record taken, once, in order, in one chain")
+          .containsExactlyElementsOf(jsonOf(taken));
+    } finally {
+      spool.close();
+    }
+  }
+
+  @Test
+  void underTheCapConcurrentEmittersNeverQueueMoreThanItAndTheRefusedAreTheOnlyOnesMissing()
+      throws Exception {
+    int cap = 100;
+    SpoolAuditSink spool =
+        new SpoolAuditSink(
+            dataDir, new AuditChain(json), Duration.ofMillis(10), 4, 1024, 100_000, 4096, cap);
+    int threads = 4;
+    int perThread = 300;
+    List<List<AuditRecord>> takenByThread = new ArrayList<>();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> emitters = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger maxBacklog =
+        new java.util.concurrent.atomic.AtomicInteger();
+    try {
+      for (int t = 0; t < threads; t++) {
+        List<AuditRecord> taken = new ArrayList<>();
+        takenByThread.add(taken);
+        String requestId = "req-" + t;
+        Thread emitter =
+            new Thread(
+                () -> {
+                  awaitQuietly(start);
+                  for (int i = 0; i < perThread; i++) {
+                    AuditRecord record = SampleRecords.finding(requestId, i);
+                    try {
+                      spool.emit(record);
+                      taken.add(record);
+                    } catch (ProxyException e) {
+                      // Refused: the request it belongs to would be refused.
+                    }
+                    maxBacklog.accumulateAndGet(spool.backlog(), Math::max);
+                  }
+                });
+        emitter.start();
+        emitters.add(emitter);
+      }
+      start.countDown();
+      for (Thread emitter : emitters) {
+        emitter.join();
+      }
+      // Each emitter may pass the check in the same instant as the others.
+      assertThat(maxBacklog.get()).isLessThanOrEqualTo(cap + threads);
+
+      List<String> shipped = new ArrayList<>();
+      int total = takenByThread.stream().mapToInt(List::size).sum();
+      shipAll(spool, shipped, total);
+      assertThat(shipped).hasSize(total);
+      assertIsOneUnbrokenChain(shipped);
+      for (int t = 0; t < threads; t++) {
+        String requestId = "req-" + t;
+        List<String> own = unchainedOf(shipped, requestId);
+        assertThat(own)
+            .containsExactlyElementsOf(
+                takenByThread.get(t).stream()
+                    .map(
+                        r ->
+                            withoutChain(
+                                new String(json.toJsonBytes(r, 0, AuditChain.GENESIS), UTF_8)))
+                    .toList());
+      }
+    } finally {
+      spool.close();
+    }
+  }
+
+  // What a shipper does, while the condition holds: reads the finished files, then deletes them.
+  private static void shipWhile(
+      SpoolAuditSink spool, List<String> shipped, java.util.function.BooleanSupplier condition)
+      throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("waited 20 s").isLessThan(deadline);
+      for (Path file : SpoolAuditSink.spoolFiles(spool.directory().getParent())) {
+        if (!file.equals(spool.currentFile())) {
+          shipped.addAll(readLines(file));
+          spool.delete(file);
+        }
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  // Ships until each of the expected lines is shipped or written, then closes the spool and adds
+  // what is left in its files.
+  private void shipAll(SpoolAuditSink spool, List<String> shipped, int expected) throws Exception {
+    shipWhile(spool, shipped, () -> shipped.size() + spooledLines().size() < expected);
+    spool.close();
+    for (Path file : SpoolAuditSink.spoolFiles(dataDir)) {
+      shipped.addAll(readLines(file));
     }
   }
 
@@ -211,6 +360,14 @@ class SpoolAuditSinkTest {
       assertThat(System.nanoTime()).as("waited 10 s").isLessThan(deadline);
       Thread.sleep(5);
     }
+  }
+
+  // The lines of one request, in their order, without their links in the chain.
+  private static List<String> unchainedOf(List<String> lines, String requestId) {
+    return lines.stream()
+        .filter(l -> l.contains("\"request_id\":\"" + requestId + "\""))
+        .map(SpoolAuditSinkTest::withoutChain)
+        .toList();
   }
 
   static String withoutChain(String line) {

@@ -55,6 +55,10 @@ import software.amazon.awssdk.services.bedrockruntime.model.Message;
 class OutputPolicyIT {
 
   private static final String BEDROCK_MODEL_PREFIX = "anthropic.claude-";
+
+  /** A deny-list term of several words, which a stream may split anywhere. */
+  private static final String DENY_TERM = "Project Blue Falcon";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir static Path dataDir;
@@ -133,7 +137,7 @@ class OutputPolicyIT {
     proxy =
         ProxyHarness.start(
             openAi.baseUrl(),
-            "",
+            "dlp:\n  default_policy:\n    deny: [\"" + DENY_TERM + "\"]\n",
             Map.of(
                 "AWS_REGION",
                 "eu-central-1",
@@ -287,6 +291,25 @@ class OutputPolicyIT {
         BEDROCK_MODEL_PREFIX,
         BedrockStandIn::sayModel,
         OutputPolicyIT::converseStreamed);
+  }
+
+  @Test
+  void aDenyListTermTheModelSaysIsMaskedWhereverTheStreamSplitsIt() throws Exception {
+    String said = "\nthe codename is " + DENY_TERM.toLowerCase(java.util.Locale.ROOT) + " for now.";
+    for (int i = 0; i < 6; i++) {
+      String prompt = "status report number " + i;
+      for (String answer :
+          List.of(
+              openAiStreamed(OpenAiStandIn.sayModel("echo-", said), prompt),
+              converseStreamed(BedrockStandIn.sayModel(BEDROCK_MODEL_PREFIX, said), prompt))) {
+        assertThat(answer)
+            .startsWith(prompt + "\nthe codename is ")
+            .endsWith(" for now.")
+            .doesNotContainIgnoringCase("falcon")
+            .doesNotContainIgnoringCase("blue")
+            .doesNotContainIgnoringCase("project");
+      }
+    }
   }
 
   @Test
