@@ -3,11 +3,13 @@ package org.complianceproxy.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
@@ -23,6 +25,8 @@ import java.util.stream.Stream;
  * --proxy-java-opts S    extra JVM options of the proxy, e.g. "-XX:StartFlightRecording=..."
  * --keep-work            keep the work directory (logs, Kafka data) instead of deleting it
  * --only TEXT            run only the scenarios whose name contains TEXT (e.g. "small chat")
+ * --warm-up-cap S        warm the JVMs up for at most S seconds before measuring (default
+ *                        {@value #DEFAULT_WARM_UP_CAP_SECONDS}; 0 measures them cold)
  * --profile              record the proxy with JFR and add what costs its time to the report
  * --note TEXT            a line for the report, e.g. which commit of the proxy was measured
  * </pre>
@@ -30,7 +34,10 @@ import java.util.stream.Stream;
 public final class BenchMain {
   private static final String USAGE =
       "usage: bench.jar profile FILE.jfr | bench.jar quick [--root DIR] [--out FILE] [--scale X] [--proxy-java-opts S]"
-          + " [--keep-work] [--only TEXT] [--profile] [--note TEXT]";
+          + " [--keep-work] [--only TEXT] [--warm-up-cap S] [--profile] [--note TEXT]";
+
+  /** The longest warm-up (seconds): the quick suite must stay under five minutes in all. */
+  static final int DEFAULT_WARM_UP_CAP_SECONDS = 40;
 
   private BenchMain() {}
 
@@ -51,6 +58,7 @@ public final class BenchMain {
     String only = "";
     boolean profile = false;
     String note = "";
+    Duration warmUpCap = Duration.ofSeconds(DEFAULT_WARM_UP_CAP_SECONDS);
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
         case "--root" -> root = Path.of(value(args, ++i)).toAbsolutePath();
@@ -59,6 +67,8 @@ public final class BenchMain {
         case "--proxy-java-opts" -> proxyOptions = value(args, ++i);
         case "--keep-work" -> keepWork = true;
         case "--only" -> only = value(args, ++i);
+        case "--warm-up-cap" ->
+            warmUpCap = Duration.ofMillis(Math.round(1000 * Double.parseDouble(value(args, ++i))));
         case "--profile" -> profile = true;
         case "--note" -> note = value(args, ++i);
         default -> {
@@ -78,6 +88,7 @@ public final class BenchMain {
             BenchStack.splitOptions(proxyOptions),
             keepWork,
             only,
+            warmUpCap,
             profile,
             note));
   }
@@ -89,6 +100,7 @@ public final class BenchMain {
       List<String> proxyOptions,
       boolean keepWork,
       String only,
+      Duration warmUpCap,
       boolean profile,
       String note)
       throws IOException, InterruptedException {
@@ -101,8 +113,10 @@ public final class BenchMain {
           "-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true");
     }
     Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    long startedNanos = System.nanoTime();
     String loadAtStart = Machine.loadAverage();
     List<Row> rows;
+    String run;
     try (BenchStack stack = BenchStack.start(root, work, proxyOptions)) {
       System.out.println(
           "bench: stand-in :"
@@ -111,7 +125,13 @@ public final class BenchMain {
               + stack.nginxPort()
               + ", proxy :"
               + stack.proxyPort());
-      rows = new QuickSuite(stack, scale, only).run();
+      QuickSuite suite = new QuickSuite(stack, scale, only, warmUpCap);
+      rows = suite.run();
+      run =
+          suite.warmUp().describe()
+              + "\n\nThe proxy ran with the JVM options "
+              + ProcessStats.jvmOptions(stack.proxy().pid())
+              + ".";
       String dlp =
           String.format(
               "During the run the proxy counted %d findings, %d restored tokens and %d errors"
@@ -122,15 +142,30 @@ public final class BenchMain {
       System.out.println("bench: " + dlp);
       note = note.isEmpty() ? dlp : note + " " + dlp;
     }
+    run =
+        String.format(
+                Locale.ROOT,
+                "The whole run took %.0f s, start-up of Kafka, the stand-ins, nginx and the proxy"
+                    + " included.",
+                (System.nanoTime() - startedNanos) / 1e9)
+            + " "
+            + run;
     Report report =
         new Report(
-            rows, Machine.describe(started, loadAtStart) + (note.isEmpty() ? "" : "\n\n" + note));
+            rows,
+            Machine.describe(started, loadAtStart)
+                + "\n\n"
+                + run
+                + (note.isEmpty() ? "" : "\n\n" + note));
     String notes =
         "Latency: open-loop runs count from each request's scheduled start (no coordinated"
             + " omission); closed-loop runs from each send. For streams, latency is the whole"
-            + " stream and first byte is the first event (time to first token). CPU: 100 % = one"
+            + " stream and first byte is the first event (time to first token); the OpenAI"
+            + " stand-in sends a first chunk with the role and no text at once, so for its streams"
+            + " first byte is the time to open the stream, before any text. CPU: 100 % = one"
             + " core, over the run's wall time. All processes, the load generator included,"
-            + " share the machine's cores.\n";
+            + " share the machine's cores. JIT CPU: what the JIT compiler threads (C1, C2) of the"
+            + " proxy and of the stand-in used while the row was measured, after the warm-up.\n";
     String command = "bench/run-quick.sh";
     if (profile) {
       notes +=

@@ -1,21 +1,28 @@
 package org.complianceproxy.bench;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * CPU time and memory of a process and its children, read from {@code /proc} (Linux), and the Java
- * heap of a JVM from {@code jcmd <pid> GC.heap_info}.
+ * CPU time and memory of a process and its children, read from {@code /proc} (Linux); of a JVM also
+ * the CPU time of its JIT compiler threads, its Java heap ({@code jcmd <pid> GC.heap_info}) and the
+ * options it runs with ({@code jcmd <pid> VM.command_line}, {@code VM.flags}).
  */
 final class ProcessStats {
   // USER_HZ: the unit of utime and stime in /proc/<pid>/stat; 100 on every Linux in use.
   private static final double TICKS_PER_SECOND = 100.0;
   private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+  // The name field of /proc/<pid>/task/<tid>/stat: 15 chars at most, "C2 CompilerThre".
+  private static final Pattern COMPILER_THREAD = Pattern.compile("\\(C[12] CompilerThre");
+  private static final Pattern COLLECTOR = Pattern.compile("-XX:\\+Use\\w*GC\\b");
 
   private ProcessStats() {}
 
@@ -43,33 +50,90 @@ final class ProcessStats {
 
   /** Used Java heap in MiB of the JVM {@code pid}, or NaN if jcmd cannot tell. */
   static double heapUsedMiB(long pid) {
+    Matcher used = HEAP_USED.matcher(jcmd(pid, "GC.heap_info"));
+    return used.find() ? Long.parseLong(used.group(1)) / 1024.0 : Double.NaN;
+  }
+
+  /**
+   * CPU seconds used so far by the JIT compiler threads (C1 and C2) of the JVM {@code pid}: the
+   * threads named {@code C1 CompilerThre...} and {@code C2 CompilerThre...} in {@code
+   * /proc/<pid>/task}. HotSpot starts and stops compiler threads as its queue grows and shrinks, so
+   * a thread that ended takes its time with it: compare readings a few seconds apart only.
+   */
+  static double compilerCpuSeconds(long pid) {
+    double seconds = 0;
+    try (DirectoryStream<Path> tasks =
+        Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : tasks) {
+        Optional<String> stat = read(task.resolve("stat"));
+        if (stat.isPresent() && COMPILER_THREAD.matcher(stat.get()).find()) {
+          seconds += cpuSecondsOfStat(stat.get());
+        }
+      }
+    } catch (IOException | UncheckedIOException gone) {
+      // The process ended.
+    }
+    return seconds;
+  }
+
+  /**
+   * The JVM options {@code pid} was started with (the {@code jvm_args} of {@code jcmd
+   * VM.command_line}) and the collector it runs ({@code -XX:+Use...GC} of {@code VM.flags}), e.g.
+   * {@code "-XX:+UseZGC (collector: -XX:+UseZGC)"}; "none" for no options.
+   */
+  static String jvmOptions(long pid) {
+    String args = "none";
+    for (String line : jcmd(pid, "VM.command_line").split("\n")) {
+      if (line.startsWith("jvm_args:")) {
+        args = line.substring("jvm_args:".length()).trim();
+      }
+    }
+    Matcher gc = COLLECTOR.matcher(jcmd(pid, "VM.flags"));
+    return args + " (collector: " + (gc.find() ? gc.group() : "unknown") + ")";
+  }
+
+  /** What {@code jcmd <pid> <command>} prints, or "" when it cannot run. */
+  private static String jcmd(long pid, String command) {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
     try {
       Process process =
-          new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.heap_info")
+          new ProcessBuilder(jcmd.toString(), Long.toString(pid), command)
               .redirectErrorStream(true)
               .start();
       String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       process.waitFor();
-      Matcher used = HEAP_USED.matcher(out);
-      return used.find() ? Long.parseLong(used.group(1)) / 1024.0 : Double.NaN;
+      return out;
     } catch (IOException e) {
-      return Double.NaN;
+      return "";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return Double.NaN;
+      return "";
     }
   }
 
   private static double ownCpuSeconds(long pid) {
+    return read(Path.of("/proc", Long.toString(pid), "stat"))
+        .map(ProcessStats::cpuSecondsOfStat)
+        .orElse(0.0);
+  }
+
+  /** utime + stime of a {@code /proc/.../stat} line, in seconds; 0 when it cannot be read. */
+  private static double cpuSecondsOfStat(String stat) {
     try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
       // Fields after the command name, which is in parentheses and may contain spaces.
       String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
       // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
       return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
-    } catch (IOException | RuntimeException gone) {
+    } catch (RuntimeException malformed) {
       return 0;
+    }
+  }
+
+  private static Optional<String> read(Path file) {
+    try {
+      return Optional.of(Files.readString(file));
+    } catch (IOException gone) {
+      return Optional.empty();
     }
   }
 

@@ -128,50 +128,15 @@ final class Profile {
             Locale.ROOT,
             "%d execution samples of the proxy (JFR, settings=profile).\n\n",
             samples));
-    out.append("By component (the innermost frame outside the JDK):\n\n");
-    out.append("| share | component |\n|---:|---|\n");
-    top(components)
-        .forEach(
-            e ->
-                out.append(
-                    String.format(
-                        Locale.ROOT,
-                        "| %.1f %% | %s |\n",
-                        100.0 * e.getValue() / samples,
-                        e.getKey())));
-    out.append("\nBy thread:\n\n");
-    out.append("| share | thread |\n|---:|---|\n");
-    top(threads)
-        .forEach(
-            e ->
-                out.append(
-                    String.format(
-                        Locale.ROOT,
-                        "| %.1f %% | %s |\n",
-                        100.0 * e.getValue() / samples,
-                        e.getKey())));
-    out.append("\nProxy methods on the stack (inclusive), top ").append(TOP).append(":\n\n");
-    out.append("| share | method |\n|---:|---|\n");
-    top(inclusive)
-        .forEach(
-            e ->
-                out.append(
-                    String.format(
-                        Locale.ROOT,
-                        "| %.1f %% | `%s` |\n",
-                        100.0 * e.getValue() / samples,
-                        e.getKey())));
-    out.append("\nOn CPU (self), top ").append(TOP).append(":\n\n");
-    out.append("| share | method |\n|---:|---|\n");
-    top(self)
-        .forEach(
-            e ->
-                out.append(
-                    String.format(
-                        Locale.ROOT,
-                        "| %.1f %% | `%s` |\n",
-                        100.0 * e.getValue() / samples,
-                        e.getKey())));
+    shares(out, "By component (the innermost frame outside the JDK):", "component", components, "");
+    shares(out, "\nBy thread:", "thread", threads, "");
+    shares(
+        out,
+        "\nProxy methods on the stack (inclusive), top " + TOP + ":",
+        "method",
+        inclusive,
+        "`");
+    shares(out, "\nOn CPU (self), top " + TOP + ":", "method", self, "`");
     if (!monitorMillis.isEmpty()) {
       out.append("\nBlocked entering a monitor (JFR, events over 20 ms), top 10:\n\n");
       out.append("| ms blocked | monitor in |\n|---:|---|\n");
@@ -187,6 +152,25 @@ final class Profile {
                       .append("` |\n"));
     }
     return out.toString();
+  }
+
+  /**
+   * A table of the {@value #TOP} largest {@code counts}, each as its share of all samples, under
+   * {@code title}; {@code quote} goes around each name (e.g. a backquote for code).
+   */
+  private void shares(
+      StringBuilder out, String title, String column, Map<String, Integer> counts, String quote) {
+    out.append(title).append("\n\n| share | ").append(column).append(" |\n|---:|---|\n");
+    for (Map.Entry<String, Integer> e : top(counts)) {
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "| %.1f %% | %s%s%s |\n",
+              100.0 * e.getValue() / samples,
+              quote,
+              e.getKey(),
+              quote));
+    }
   }
 
   private static List<Map.Entry<String, Integer>> top(Map<String, Integer> counts) {

@@ -3,7 +3,9 @@ package org.complianceproxy.bench;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The quick suite: every scenario of the issue, each sent directly to the stand-in, through nginx
@@ -15,6 +17,10 @@ import java.util.List;
  * token/s, opened at 1,000/s, so all 5,000 are open at once); Bedrock ConverseStream answers at the
  * native front door (direct to the Bedrock stand-in and through the proxy only: nginx proxies the
  * OpenAI stand-in).
+ *
+ * <p>Before the first measured run, a {@link WarmUp} drives the proxy (and through it the
+ * stand-ins) with the same request shapes until the JIT compilers have settled; each row then tells
+ * how much compiler CPU the proxy and the stand-in still used while it was measured.
  */
 final class QuickSuite {
   /** Load generator event loops; the generator shares the machine with what it measures. */
@@ -34,16 +40,25 @@ final class QuickSuite {
   private final BenchStack stack;
   private final double scale;
   private final String only;
+  private final Duration warmUpCap;
   private final List<Row> rows = new ArrayList<>();
+  private WarmUp.Result warmUp;
 
   /**
    * @param scale multiplies every measured duration (1 = the quick suite)
    * @param only runs only the scenarios whose name contains this (case-insensitive); "" = all
+   * @param warmUpCap the longest the warm-up may take ({@link WarmUp}); zero skips it
    */
-  QuickSuite(BenchStack stack, double scale, String only) {
+  QuickSuite(BenchStack stack, double scale, String only, Duration warmUpCap) {
     this.stack = stack;
     this.scale = scale;
     this.only = only.toLowerCase(java.util.Locale.ROOT);
+    this.warmUpCap = warmUpCap;
+  }
+
+  /** What the warm-up did; null before {@link #run()}. */
+  WarmUp.Result warmUp() {
+    return warmUp;
   }
 
   List<Row> run() throws InterruptedException {
@@ -71,37 +86,59 @@ final class QuickSuite {
     Workload slowStream =
         Workload.of("slow", Prompts.chat("paced-12-1", prompts.text(30, 1), true), key, true);
 
-    workloads.addAll(List.of(small, dense, large, longStream, slowStream));
-    for (String via : List.of("direct", "nginx", "proxy")) {
-      // JIT warm-up of every path before anything is measured.
-      warm(via, small, 32, seconds(3));
-      warm(via, dense, 8, seconds(1));
-      warm(via, large, 2, seconds(1));
-    }
+    // The same shapes, streamed fast, for the warm-up: paced like the scenarios, their streams
+    // would take seconds to minutes.
+    Workload fastLongStream =
+        Workload.of(
+            "long-fast", Prompts.chat("paced-200-100000", prompts.text(400, 2), true), key, true);
+    Workload fastSlowStream =
+        Workload.of(
+            "slow-fast", Prompts.chat("paced-12-1000", prompts.text(30, 1), true), key, true);
+    workloads.addAll(
+        List.of(small, dense, large, longStream, slowStream, fastLongStream, fastSlowStream));
+    // nginx and the generator's paths to it and to the stand-in; nginx is no JVM.
+    warm("direct", small, 32, Duration.ofSeconds(1));
+    warm("nginx", small, 32, Duration.ofSeconds(1));
+    String bedrockText = prompts.text(1000, 4);
+    warmUp =
+        WarmUp.run(
+            jvms(),
+            () -> {
+              warm("proxy", small, 32, Duration.ofMillis(1000));
+              warm("proxy", dense, 8, Duration.ofMillis(400));
+              warm("proxy", large, 2, Duration.ofMillis(300));
+              warm("proxy", fastLongStream, 8, Duration.ofMillis(400));
+              warm("proxy", fastSlowStream, 32, Duration.ofMillis(300));
+              try (Workload converse =
+                  BedrockRequests.converseStream("bedrock-warm", stack.proxyPort(), bedrockText)) {
+                warm(bedrock(), "proxy", converse, 8, Duration.ofMillis(400));
+              }
+            },
+            warmUpCap);
     for (String via : List.of("direct", "nginx", "proxy")) {
       measure(
           SMALL_OPEN,
           "open " + (int) SMALL_RATE + "/s",
           via,
-          g -> g.openLoop(small, SMALL_RATE, seconds(6), 64, Duration.ofSeconds(30)));
+          g -> g.openLoop(small, SMALL_RATE, seconds(10), 64, Duration.ofSeconds(30)));
     }
     for (String via : List.of("direct", "nginx", "proxy")) {
-      warm(via, small, 32, seconds(1));
-      measure(SMALL_CLOSED, "closed 32 conns", via, g -> g.closedLoop(small, 32, seconds(6)));
+      warm(via, small, 32, seconds(0.5));
+      measure(SMALL_CLOSED, "closed 32 conns", via, g -> g.closedLoop(small, 32, seconds(5)));
     }
     for (String via : List.of("direct", "nginx", "proxy")) {
       measure(
           PII_DENSE,
           "open 300/s",
           via,
-          g -> g.openLoop(dense, 300, seconds(6), 32, Duration.ofSeconds(30)));
+          g -> g.openLoop(dense, 300, seconds(5), 32, Duration.ofSeconds(30)));
     }
     for (String via : List.of("direct", "nginx", "proxy")) {
       measure(
           LARGE,
           "open 20/s",
           via,
-          g -> g.openLoop(large, 20, seconds(6), 16, Duration.ofSeconds(30)));
+          g -> g.openLoop(large, 20, seconds(5), 16, Duration.ofSeconds(30)));
     }
     bedrockStreams(prompts, workloads);
     for (String via : List.of("direct", "nginx", "proxy")) {
@@ -137,17 +174,16 @@ final class QuickSuite {
       return;
     }
     String text = prompts.text(1000, 4);
-    Upstream bedrock = new Upstream(stack.bedrock(), stack.bedrockPort());
     for (String via : List.of("direct", "proxy")) {
       Workload converse = BedrockRequests.converseStream("bedrock", stack.proxyPort(), text);
       workloads.add(converse);
-      warm(bedrock, via, converse, 8, seconds(2));
+      warm(bedrock(), via, converse, 8, seconds(1));
       measure(
-          bedrock,
+          bedrock(),
           BEDROCK_STREAMS,
           "open 50/s",
           via,
-          g -> g.openLoop(converse, 50, seconds(5), 64, Duration.ofSeconds(30)));
+          g -> g.openLoop(converse, 50, seconds(4), 64, Duration.ofSeconds(30)));
     }
   }
 
@@ -180,8 +216,11 @@ final class QuickSuite {
     }
     ChildProcess front = front(via);
     long standInPid = upstream.standIn().pid();
+    boolean jvm = "proxy".equals(via);
     double frontCpu = front == null ? 0 : ProcessStats.cpuSeconds(front.pid());
+    double frontCompiler = jvm ? ProcessStats.compilerCpuSeconds(front.pid()) : Double.NaN;
     double standInCpu = ProcessStats.cpuSeconds(standInPid);
+    double standInCompiler = ProcessStats.compilerCpuSeconds(standInPid);
     long started = System.nanoTime();
     RunResult result;
     try (LoadGenerator generator = generator(upstream, via)) {
@@ -198,8 +237,12 @@ final class QuickSuite {
                 ? Double.NaN
                 : 100 * (ProcessStats.cpuSeconds(front.pid()) - frontCpu) / wall,
             100 * (ProcessStats.cpuSeconds(standInPid) - standInCpu) / wall,
-            "proxy".equals(via) ? ProcessStats.heapUsedMiB(front.pid()) : Double.NaN,
-            front == null ? Double.NaN : ProcessStats.rssMiB(front.pid()));
+            jvm ? ProcessStats.heapUsedMiB(front.pid()) : Double.NaN,
+            front == null ? Double.NaN : ProcessStats.rssMiB(front.pid()),
+            jvm
+                ? Math.max(0, ProcessStats.compilerCpuSeconds(front.pid()) - frontCompiler)
+                : Double.NaN,
+            Math.max(0, ProcessStats.compilerCpuSeconds(standInPid) - standInCompiler));
     rows.add(row);
     System.out.println(Report.progressLine(row));
   }
@@ -235,6 +278,20 @@ final class QuickSuite {
 
   private Upstream openAi() {
     return new Upstream(stack.standIn(), stack.standInPort());
+  }
+
+  private Upstream bedrock() {
+    return new Upstream(stack.bedrock(), stack.bedrockPort());
+  }
+
+  /** The JVMs the warm-up waits for: the proxy, both stand-ins and this load generator. */
+  private Map<String, Long> jvms() {
+    Map<String, Long> jvms = new LinkedHashMap<>();
+    jvms.put("proxy", stack.proxy().pid());
+    jvms.put("stand-in", stack.standIn().pid());
+    jvms.put("Bedrock stand-in", stack.bedrock().pid());
+    jvms.put("load generator", ProcessHandle.current().pid());
+    return jvms;
   }
 
   @FunctionalInterface

@@ -10,6 +10,9 @@ package org.complianceproxy.bench;
  * @param standInCpuPercent CPU used by the stand-in during the run
  * @param heapMiB the proxy's used Java heap after the run; NaN for the others
  * @param rssMiB resident memory of nginx or the proxy after the run; NaN direct
+ * @param proxyCompilerSeconds CPU seconds of the proxy's JIT compiler threads during the run; NaN
+ *     for the others
+ * @param standInCompilerSeconds CPU seconds of the stand-in's JIT compiler threads during the run
  */
 record Row(
     String scenario,
@@ -19,4 +22,6 @@ record Row(
     double frontCpuPercent,
     double standInCpuPercent,
     double heapMiB,
-    double rssMiB) {}
+    double rssMiB,
+    double proxyCompilerSeconds,
+    double standInCompilerSeconds) {}

@@ -105,14 +105,39 @@ class LoadGeneratorTest {
     }
     List<Row> rows =
         List.of(
-            new Row(QuickSuite.SMALL_OPEN, "open", "direct", result, Double.NaN, 10, Double.NaN, 1),
-            new Row(QuickSuite.SMALL_OPEN, "open", "proxy", result, 50, 10, 100, 300),
-            new Row(QuickSuite.SMALL_CLOSED, "closed", "nginx", result, 40, 10, Double.NaN, 30),
-            new Row(QuickSuite.SMALL_CLOSED, "closed", "proxy", result, 90, 10, 100, 300));
+            new Row(
+                QuickSuite.SMALL_OPEN,
+                "open",
+                "direct",
+                result,
+                Double.NaN,
+                10,
+                Double.NaN,
+                1,
+                Double.NaN,
+                0.25),
+            new Row(QuickSuite.SMALL_OPEN, "open", "proxy", result, 50, 10, 100, 300, 0.5, 0),
+            new Row(
+                QuickSuite.SMALL_CLOSED,
+                "closed",
+                "nginx",
+                result,
+                40,
+                10,
+                Double.NaN,
+                30,
+                Double.NaN,
+                0),
+            new Row(QuickSuite.SMALL_CLOSED, "closed", "proxy", result, 90, 10, 100, 300, 0, 0));
     Report report = new Report(rows, "test machine");
 
     String markdown = report.markdown("t", "cmd", "");
-    assertThat(markdown).contains("test machine", "| small chat 4 KB | open | proxy | ");
+    assertThat(markdown)
+        .contains(
+            "test machine",
+            "| small chat 4 KB | open | proxy | ",
+            "| 300 | 0.50 / 0.00 |",
+            "| 1 | - / 0.25 |");
     assertThat(report.targets())
         .contains("added p99 < 1 ms", "proxy/nginx = 1.00 | yes")
         .doesNotContain("concurrent slow streams");
