@@ -268,8 +268,11 @@ public final class OutputGuard {
   /** Where the releasable text ends: before everything that may still grow into a finding. */
   private int holdStart(String w, int from, int bound) {
     int n = w.length();
-    int release = Math.min(runStart(w, from), TokenGrammar.heldBackStart(w, from));
-    release = Math.min(release, awaitingContext(w, from));
+    // The proxy's own tokens are never findings, nor context: their digits and capitals must not
+    // hold back the words after them (a dense answer would otherwise be held to its end).
+    String plain = withBlankTokens(w);
+    int release = Math.min(runStart(plain, from), TokenGrammar.heldBackStart(w, from));
+    release = Math.min(release, awaitingContext(plain, from));
     if (!check.denyTerms().isEmpty()) {
       release = Math.min(release, denyPrefixStart(w, from, check.denyTerms()));
     }

@@ -94,4 +94,24 @@ class OutputGuardHoldTest {
     System.out.printf(
         "held chars per delta, mean over all answers: %.2f%n", (double) heldSum / deltaCount);
   }
+
+  /**
+   * The proxy's own tokens carry digits and capitals, but they are never findings nor the context
+   * of one: the words after a token leave as soon as they end, however many tokens an answer has.
+   */
+  @Test
+  void wordsAfterATokenAreNotHeldBackForContext() {
+    String answer =
+        "Your card <<CARD_0A9ZK37Q3X>> is on file, write to <<EMAIL_1B8YJ26P2W>> or call"
+            + " <<PHONE_2C7XH15N1V>> and say hello to everyone there when you are done.";
+    List<String> deltas = deltas(answer);
+    int[] held = heldAfterEachDelta(answer);
+    for (int i = 0; i < held.length; i++) {
+      // the delta just received (a whole token, or a word that may still grow), or a short word
+      // and the one after it ("is on" may still be part of a name), never the words after a token
+      assertThat(held[i])
+          .as("held after %s: %s", deltas.get(i), java.util.Arrays.toString(held))
+          .isLessThanOrEqualTo(Math.max(deltas.get(i).length(), 8));
+    }
+  }
 }
