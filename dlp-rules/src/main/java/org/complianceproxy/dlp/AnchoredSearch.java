@@ -8,7 +8,9 @@ import java.util.List;
  * anchored RE2J match over a slice of {@code max_length + 2} chars: the char before the start
  * (which the pattern's leading boundary matches), the longest possible finding, and the char after
  * it. A scan therefore costs, per rule, at most {@code max_length + 2} chars per start, whatever
- * the text. Used once, by one thread.
+ * the text. RE2J is skipped where the rule's {@link MatchFilter} knows the only possible end of the
+ * match and its {@link GroupSpan} where group 1 lies in it (most findings of checksummed types);
+ * RE2J's capture pass is skipped wherever the group span can tell. Used once, by one thread.
  *
  * <p>RE2J reports the leftmost-first match, which may be too long: in {@code "4111 1111 1111 1111
  * 123"} (a card and its CVV) the card pattern's optional fifth group takes the CVV and the 19
@@ -19,6 +21,9 @@ import java.util.List;
 final class AnchoredSearch {
   /** Rejected window matches up to this long are searched again from their second char. */
   private static final int SHORT_RETRY = 64;
+
+  /** What {@link #group} returns when the pattern's group 1 took no part in the match. */
+  private static final long NO_GROUP = -1;
 
   /** The rule being applied. */
   private final Rule rule;
@@ -106,9 +111,12 @@ final class AnchoredSearch {
           break;
         }
         counters.searchedChars += m.end() - pos;
-        boolean grouped = m.groupCount() >= 1 && m.start(1) >= 0;
-        int s = from + (grouped ? m.start(1) : m.start());
-        int e = from + (grouped ? m.end(1) : m.end());
+        long group = group(m, from);
+        if (group == NO_GROUP) {
+          group = span(from + m.start(), from + m.end());
+        }
+        int s = (int) (group >>> 32);
+        int e = (int) group;
         if (e > s && confirmed(s, e)) {
           emit(s, e, out);
           pos = Math.max(e - from, pos + 1);
@@ -166,20 +174,57 @@ final class AnchoredSearch {
     int sliceEnd = Math.min(text.length(), start + rule.maxLength() + 1);
     counters.attempts++;
     counters.searchedChars += sliceEnd - sliceStart;
-    if (!rule.filter().mayMatchAt(text, sliceStart, sliceEnd, scratch)) {
+    // Most findings have one possible end, and group 1 follows from it: then RE2J is not needed.
+    int end = rule.filter().onlyEnd(text, sliceStart, sliceEnd, scratch);
+    if (end == MatchFilter.NO_MATCH) {
       return -1;
     }
-    Matcher m = matcher(text.substring(sliceStart, sliceEnd));
-    if (!m.lookingAt()) {
+    long group = GroupSpan.UNKNOWN;
+    if (end >= 0) {
+      group = rule.groupSpan().find(text, sliceStart, end, scratch);
+    } else if (!rule.filter().mayMatchAt(text, sliceStart, sliceEnd, scratch)) {
       return -1;
     }
-    boolean grouped = m.groupCount() >= 1;
-    int groupStart = grouped ? m.start(1) : m.start();
-    int groupEnd = grouped ? m.end(1) : m.end();
-    if (groupStart < 0 || sliceStart + groupStart != start || groupEnd <= groupStart) {
+    if (group == GroupSpan.UNKNOWN) {
+      Matcher m = matcher(text.substring(sliceStart, sliceEnd));
+      if (!m.lookingAt()) {
+        return -1;
+      }
+      group = group(m, sliceStart);
+      if (group == NO_GROUP) {
+        return -1;
+      }
+    }
+    int groupStart = (int) (group >>> 32);
+    int groupEnd = (int) group;
+    if (groupStart != start || groupEnd <= groupStart) {
       return -1;
     }
-    return sliceStart + groupEnd;
+    return groupEnd;
+  }
+
+  /**
+   * The finding of the matcher's last match over the slice starting at {@code offset}, in text
+   * positions packed by {@link #span}: group 1, or the whole match when the pattern has no group;
+   * {@link #NO_GROUP} when group 1 took no part. Asks RE2J for group 1 (a second pass over the
+   * match) only when {@link GroupSpan} cannot tell.
+   */
+  private long group(Matcher m, int offset) {
+    int from = offset + m.start();
+    int to = offset + m.end();
+    if (m.groupCount() == 0) {
+      return span(from, to);
+    }
+    long found = rule.groupSpan().find(text, from, to, scratch);
+    if (found != GroupSpan.UNKNOWN) {
+      return found;
+    }
+    return m.start(1) < 0 ? NO_GROUP : span(offset + m.start(1), offset + m.end(1));
+  }
+
+  /** {@code [start, end)} packed into a long, as {@link GroupSpan#find} packs it. */
+  private static long span(int start, int end) {
+    return ((long) start << 32) | end;
   }
 
   /**

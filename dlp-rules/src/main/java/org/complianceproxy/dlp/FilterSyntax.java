@@ -28,6 +28,21 @@ final class FilterSyntax {
     return root;
   }
 
+  /**
+   * Whether the tree of {@code regex} matches, on ASCII text, exactly what RE2J matches: nothing
+   * was widened but non-ASCII chars (no {@code .}, which RE2J keeps off {@code '\n'}, no word
+   * boundary, no case folding, no multi-line anchors). False for syntax outside the subset.
+   */
+  static boolean exactOverAscii(String regex) {
+    Parser parser = new Parser(regex);
+    try {
+      parser.parseAlternation();
+    } catch (Unsupported e) {
+      return false;
+    }
+    return parser.pos == regex.length() && parser.exact && !parser.foldCase && !parser.multiLine;
+  }
+
   /** Thrown by the parser at syntax outside the subset. */
   static final class Unsupported extends Exception {
     Unsupported() {
@@ -110,6 +125,9 @@ final class FilterSyntax {
 
     /** Under {@code (?m)} anchors also match at line ends: they are widened to match anywhere. */
     private final boolean multiLine;
+
+    /** Cleared at syntax widened even over ASCII ({@code .}, word boundaries). */
+    private boolean exact = true;
 
     private int pos;
 
@@ -245,6 +263,7 @@ final class FilterSyntax {
         }
         case '.' -> {
           pos++;
+          exact = false;
           return new Chars(CharSet.range(0, Character.MAX_CODE_POINT));
         }
         case '[' -> {
@@ -258,6 +277,7 @@ final class FilterSyntax {
           char e = re.charAt(pos);
           if ("bBAz".indexOf(e) >= 0) {
             pos++;
+            exact = false;
             return null;
           }
           return new Chars(fold(escape()));

@@ -18,6 +18,10 @@ import java.util.List;
  * as they do for RE2J, which is handed the slice alone. A pattern with syntax outside the supported
  * subset gets {@link #ANY}, which always says "maybe". Immutable and thread-safe; simulation state
  * lives in a {@link Scratch} owned by one scan.
+ *
+ * <p>When nothing but non-ASCII chars was widened, the filter is exact on ASCII text, and where it
+ * sees only one possible end of an anchored match ({@link #onlyEnd}), that is RE2J's match too: the
+ * scanner then needs no RE2J at all.
  */
 final class MatchFilter {
 
@@ -67,6 +71,15 @@ final class MatchFilter {
   /** The DFA of searches anywhere in a window, or null when too large. */
   private final Dfa unanchored;
 
+  /** Whether this filter accepts exactly what the pattern matches on ASCII text. */
+  private final boolean exactOverAscii;
+
+  /** {@link #onlyEnd} found no match. */
+  static final int NO_MATCH = -1;
+
+  /** {@link #onlyEnd} cannot tell. */
+  static final int UNSURE = -2;
+
   private MatchFilter() {
     lo = null;
     hi = null;
@@ -76,10 +89,17 @@ final class MatchFilter {
     start = null;
     anchored = null;
     unanchored = null;
+    exactOverAscii = false;
   }
 
   private MatchFilter(
-      long[] lo, long[] hi, boolean[] nonAscii, byte[] kinds, int[][] follow, int[] start) {
+      long[] lo,
+      long[] hi,
+      boolean[] nonAscii,
+      byte[] kinds,
+      int[][] follow,
+      int[] start,
+      boolean exactOverAscii) {
     this.lo = lo;
     this.hi = hi;
     this.nonAscii = nonAscii;
@@ -88,12 +108,13 @@ final class MatchFilter {
     this.start = start;
     this.anchored = Dfa.build(this, false);
     this.unanchored = Dfa.build(this, true);
+    this.exactOverAscii = exactOverAscii;
   }
 
   /** The filter of {@code regex}, or {@link #ANY} when its syntax is outside the subset. */
   static MatchFilter of(String regex) {
     try {
-      return new Builder().build(FilterSyntax.parse(regex));
+      return new Builder().build(FilterSyntax.parse(regex), FilterSyntax.exactOverAscii(regex));
     } catch (FilterSyntax.Unsupported e) {
       return ANY;
     }
@@ -114,7 +135,23 @@ final class MatchFilter {
     }
     return anchored != null
         ? anchored.run(text, from, to)
-        : simulate(text, from, to, scratch, false);
+        : simulate(text, from, to, scratch, false, false) >= 0;
+  }
+
+  /**
+   * Where the pattern's match anchored at {@code from} ends, when only one end is possible: {@code
+   * text[from, to)} is then matched by RE2J exactly there, whatever its preferences among
+   * alternatives. {@link #NO_MATCH} when the pattern cannot match; {@link #UNSURE} when several
+   * ends are possible, the slice holds a non-ASCII char, or this filter widens its pattern over
+   * ASCII. One DFA step per char, or one step of the simulation when there is no DFA.
+   */
+  int onlyEnd(String text, int from, int to, Scratch scratch) {
+    if (!exactOverAscii) {
+      return UNSURE;
+    }
+    return anchored != null
+        ? anchored.onlyEnd(text, from, to)
+        : simulate(text, from, to, scratch, false, true);
   }
 
   /** Whether the pattern may match anywhere in {@code text[from, to)}. */
@@ -124,7 +161,7 @@ final class MatchFilter {
     }
     return unanchored != null
         ? unanchored.run(text, from, to)
-        : simulate(text, from, to, scratch, true);
+        : simulate(text, from, to, scratch, true, false) >= 0;
   }
 
   /** Whether state {@code s} accepts the DFA symbol {@code symbol}. */
@@ -143,12 +180,19 @@ final class MatchFilter {
         : 1;
   }
 
-  private boolean simulate(String text, int from, int to, Scratch scratch, boolean anywhere) {
+  /**
+   * Runs the NFA over {@code text[from, to)}, from {@code from} only or, when {@code anywhere},
+   * from every position. Without {@code allEnds}: where the first match found ends, or {@link
+   * #NO_MATCH}. With it (anchored only): what {@link #onlyEnd} returns.
+   */
+  private int simulate(
+      String text, int from, int to, Scratch scratch, boolean anywhere, boolean allEnds) {
     int gen = scratch.nextGeneration();
     int[] mark = scratch.mark;
     int[] cur = scratch.current;
     int[] next = scratch.next;
     int count = 0;
+    int end = NO_MATCH;
     // The start states, with ^ taken: the slice starts here.
     int[] stack = scratch.stack;
     int top = 0;
@@ -159,7 +203,11 @@ final class MatchFilter {
     while (top > 0) {
       int s = stack[--top];
       if (kinds[s] == MATCH) {
-        return true;
+        if (!allEnds) {
+          return from;
+        }
+        end = from;
+        continue;
       }
       if (kinds[s] == BEGIN) {
         for (int t : follow[s]) {
@@ -174,9 +222,13 @@ final class MatchFilter {
     int i = from;
     while (i < to && (count > 0 || anywhere)) {
       char c = text.charAt(i);
+      if (allEnds && c >= 128) {
+        return UNSURE;
+      }
       int symbol = c < 128 ? c : 128;
       gen = scratch.nextGeneration();
       int nextCount = 0;
+      boolean matched = false;
       for (int k = 0; k < count; k++) {
         int s = cur[k];
         if (!accepts(s, symbol)) {
@@ -184,15 +236,23 @@ final class MatchFilter {
         }
         for (int t : follow[s]) {
           if (kinds[t] == MATCH) {
-            return true;
-          }
-          if (mark[t] != gen) {
+            matched = true;
+          } else if (mark[t] != gen) {
             mark[t] = gen;
             next[nextCount++] = t;
           }
         }
       }
       i += c < 128 ? 1 : width(text, i, to);
+      if (matched) {
+        if (!allEnds) {
+          return i;
+        }
+        if (end != NO_MATCH) {
+          return UNSURE;
+        }
+        end = i;
+      }
       if (anywhere) {
         for (int s : start) {
           if (mark[s] != gen) {
@@ -206,7 +266,10 @@ final class MatchFilter {
       next = swap;
       count = nextCount;
     }
-    return endMatches(cur, count, scratch);
+    if (i >= to && count > 0 && end != i && endMatches(cur, count, scratch)) {
+      return end == NO_MATCH ? i : UNSURE;
+    }
+    return end;
   }
 
   /** Whether {@code $} (and any assertion after it) leads from the states to a match. */
@@ -280,6 +343,30 @@ final class MatchFilter {
           state = next[state * SYMBOLS + 128];
           i += width(text, i, to);
         }
+      }
+    }
+
+    /** See {@link MatchFilter#onlyEnd}. */
+    int onlyEnd(String text, int from, int to) {
+      int end = NO_MATCH;
+      int state = 0;
+      int i = from;
+      while (true) {
+        boolean ends = matched[state] || (i >= to && matchedAtEnd[state]);
+        if (ends) {
+          if (end != NO_MATCH) {
+            return UNSURE;
+          }
+          end = i;
+        }
+        if (dead[state] || i >= to) {
+          return end;
+        }
+        char c = text.charAt(i++);
+        if (c >= 128) {
+          return UNSURE;
+        }
+        state = next[state * SYMBOLS + c];
       }
     }
 
@@ -450,7 +537,8 @@ final class MatchFilter {
     /** Per state: successors (one for a char or assertion state, any number for a split). */
     private final List<int[]> outs = new ArrayList<>();
 
-    MatchFilter build(FilterSyntax.Node root) throws FilterSyntax.Unsupported {
+    MatchFilter build(FilterSyntax.Node root, boolean exactOverAscii)
+        throws FilterSyntax.Unsupported {
       int match = add(MATCH, null, new int[0]);
       int start = compile(root, match);
       int n = sets.size();
@@ -479,7 +567,7 @@ final class MatchFilter {
           follow[s] = new int[0];
         }
       }
-      return new MatchFilter(lo, hi, nonAscii, kindArray, follow, closure(start));
+      return new MatchFilter(lo, hi, nonAscii, kindArray, follow, closure(start), exactOverAscii);
     }
 
     /** The non-split states reachable from {@code state} through splits. */

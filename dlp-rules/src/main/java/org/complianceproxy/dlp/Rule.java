@@ -28,6 +28,7 @@ import java.util.List;
  * @param keywordLookback for keyword-triggered rules, chars before the context word that the
  *     searched window also covers (an address's house number before "Street")
  * @param filter cheap over-approximation of {@code pattern}, tried before RE2J
+ * @param groupSpan finds group 1 of a match without RE2J's capture pass
  */
 record Rule(
     String id,
@@ -45,7 +46,8 @@ record Rule(
     List<String> startsWith,
     int minDigits,
     int keywordLookback,
-    MatchFilter filter) {
+    MatchFilter filter,
+    GroupSpan groupSpan) {
 
   /** Confidence added when a context word is near a finding whose rule does not require one. */
   static final double CONTEXT_BONUS = 0.05;
@@ -63,6 +65,7 @@ record Rule(
     requireNonNull(validator, "validator");
     requireNonNull(action, "action");
     requireNonNull(filter, "filter");
+    requireNonNull(groupSpan, "groupSpan");
     triggers = List.copyOf(triggers);
     startsWith = List.copyOf(startsWith);
   }

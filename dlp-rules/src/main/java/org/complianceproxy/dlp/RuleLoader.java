@@ -404,7 +404,8 @@ final class RuleLoader {
         startsWith,
         minDigits,
         lookback,
-        MatchFilter.of(regex));
+        MatchFilter.of(regex),
+        GroupSpan.of(regex));
   }
 
   /** Runs the readers of one rule, recording each problem under the rule's id. */

@@ -30,14 +30,18 @@ public final class Scanner {
   /** Person names from name lists and context; null in scanners of custom rule files. */
   private final NameDetector names;
 
-  /** States of the largest rule's {@link MatchFilter}: the size of a scan's scratch. */
+  /** States of the largest rule's filters (its {@link MatchFilter}, its {@link GroupSpan}). */
   private final int filterStates;
 
   private Scanner(RuleLoader.RuleSet set, NameDetector names) {
     this.rules = set.rules();
     this.keywords = set.keywords();
     this.names = names;
-    this.filterStates = rules.stream().mapToInt(r -> r.filter().states()).max().orElse(0);
+    this.filterStates =
+        rules.stream()
+            .mapToInt(r -> Math.max(r.filter().states(), r.groupSpan().states()))
+            .max()
+            .orElse(0);
   }
 
   /** The rules bundled in {@code dlp/rules.yaml}, loaded on first use and shared afterwards. */

@@ -11,6 +11,7 @@ import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import org.complianceproxy.dlp.SeededCases.Gen;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,25 +47,73 @@ class MatchFilterTest {
 
   @Test
   void filterSaysMaybeWhereverRe2jMatchesInRandomText() {
-    SeededCases.forEachCase(
-        1500,
-        random -> {
-          String text = TEXTS.next(random);
-          for (Rule rule : RULES) {
-            assertSound(rule, text);
-          }
-        });
+    forEachRuleOnRandomText(1500, TEXTS, MatchFilterTest::assertSound);
   }
 
   @Test
   void filterSaysMaybeWhereverRe2jMatchesInTheCorpus() throws IOException {
+    assertThat(corpusTexts()).hasSizeGreaterThan(1000);
+    forEachRuleOnTheCorpus(3, MatchFilterTest::assertSound);
+  }
+
+  @Test
+  void aCertainEndIsWhereRe2jEndsInRandomAndCorpusText() throws IOException {
+    forEachRuleOnRandomText(600, ASCII_TEXTS, MatchFilterTest::assertOnlyEndAgrees);
+    forEachRuleOnTheCorpus(7, MatchFilterTest::assertOnlyEndAgrees);
+  }
+
+  /** Runs {@code check} with every bundled rule on {@code cases} seeded texts of {@code texts}. */
+  static void forEachRuleOnRandomText(
+      int cases, Gen<String> texts, BiConsumer<Rule, String> check) {
+    SeededCases.forEachCase(
+        cases,
+        random -> {
+          String text = texts.next(random);
+          for (Rule rule : RULES) {
+            check.accept(rule, text);
+          }
+        });
+  }
+
+  /** Runs {@code check} with every bundled rule on every {@code stride}-th text of the corpus. */
+  static void forEachRuleOnTheCorpus(int stride, BiConsumer<Rule, String> check)
+      throws IOException {
     List<String> texts = corpusTexts();
-    assertThat(texts).hasSizeGreaterThan(1000);
-    for (int i = 0; i < texts.size(); i += 3) {
+    for (int i = 0; i < texts.size(); i += stride) {
       for (Rule rule : RULES) {
-        assertSound(rule, texts.get(i));
+        check.accept(rule, texts.get(i));
       }
     }
+  }
+
+  @Test
+  void theHotRulesHaveACertainEndOnTheirUsualFindings() {
+    for (String[] rule :
+        new String[][] {
+          {"card-spaced", " 4111 1111 1111 1111 and"},
+          {"ssn-dashed", " 123-45-6789 and"},
+          {"email", " ann.lee@example.com and"},
+        }) {
+      Rule found = RULES.stream().filter(r -> r.id().equals(rule[0])).findFirst().orElseThrow();
+      String text = rule[1];
+      assertThat(found.filter().onlyEnd(text, 0, text.length(), SCRATCH))
+          .as(rule[0])
+          .isEqualTo(text.lastIndexOf(' ') + 1);
+    }
+  }
+
+  @Test
+  void filtersThatWidenOverAsciiNeverClaimACertainEnd() {
+    for (String regex : List.of("(?i)(ab)", "(a.)", "(\\ba)", "(?m)(a$)")) {
+      assertThat(MatchFilter.of(regex).onlyEnd("ab", 0, 2, SCRATCH))
+          .as(regex)
+          .isEqualTo(MatchFilter.UNSURE);
+    }
+    assertThat(MatchFilter.of("(ab)").onlyEnd("ab", 0, 2, SCRATCH)).isEqualTo(2);
+    assertThat(MatchFilter.of("(ab?)").onlyEnd("ab", 0, 2, SCRATCH)).isEqualTo(MatchFilter.UNSURE);
+    assertThat(MatchFilter.of("(ab)").onlyEnd("ac", 0, 2, SCRATCH)).isEqualTo(MatchFilter.NO_MATCH);
+    assertThat(MatchFilter.of("(a\\p{L})").onlyEnd("a\u00e9", 0, 2, SCRATCH))
+        .isEqualTo(MatchFilter.UNSURE);
   }
 
   @ParameterizedTest(name = "[{index}] {0} on \"{1}\"")
@@ -109,6 +158,42 @@ class MatchFilterTest {
     assertThat(MatchFilter.ANY.mayMatchAt("zzz", 0, 3, SCRATCH)).isTrue();
   }
 
+  /** ASCII text with the chars and values the bundled patterns care about. */
+  private static final Gen<String> ASCII_TEXTS =
+      SeededCases.oneOf(
+          SeededCases.strings("0123456789 -.+()@_/,:DEGBAKIxyzsk=\"'\n\t", 60),
+          random ->
+              SeededCases.of(
+                          List.of(
+                              " 4111 1111 1111 1111 ",
+                              "4111 1111 1111 1111 123",
+                              "+44 20 7946 0958.",
+                              "ann.lee@mail.example.com",
+                              " DE89 3704 0044 0532 0130 00 ",
+                              "123-45-6789",
+                              "(415) 555-2671"))
+                      .next(random)
+                  + SeededCases.strings("0123456789 -.a", 6).next(random));
+
+  /** At every start, as the scanner slices the text: RE2J matches exactly where onlyEnd says. */
+  private static void assertOnlyEndAgrees(Rule rule, String text) {
+    for (int from = 0; from < text.length(); from++) {
+      int to = Math.min(text.length(), from + rule.maxLength() + 2);
+      int end = rule.filter().onlyEnd(text, from, to, SCRATCH);
+      if (end == MatchFilter.UNSURE) {
+        continue;
+      }
+      com.google.re2j.Matcher m = rule.pattern().matcher(text.substring(from, to));
+      String where = String.format("%s at %d of %s", rule.id(), from, SeededCases.quote(text));
+      if (end == MatchFilter.NO_MATCH) {
+        assertThat(m.lookingAt()).as(where).isFalse();
+      } else {
+        assertThat(m.lookingAt()).as(where).isTrue();
+        assertThat(from + m.end()).as(where).isEqualTo(end);
+      }
+    }
+  }
+
   private static void assertSound(Rule rule, String text) {
     int slice = rule.maxLength() + 2;
     for (int from = 0; from < text.length(); from++) {
@@ -126,7 +211,7 @@ class MatchFilterTest {
     }
   }
 
-  private static List<String> corpusTexts() throws IOException {
+  static List<String> corpusTexts() throws IOException {
     List<String> texts = new ArrayList<>();
     for (String name : List.of("/corpus/corpus.jsonl", "/corpus/hand-written.jsonl")) {
       try (InputStream in = MatchFilterTest.class.getResourceAsStream(name)) {
@@ -147,7 +232,7 @@ class MatchFilterTest {
     return texts;
   }
 
-  private static List<Rule> bundledRules() {
+  static List<Rule> bundledRules() {
     try (InputStream in = Scanner.class.getResourceAsStream("/dlp/rules.yaml")) {
       return RuleLoader.load(in);
     } catch (IOException e) {

@@ -102,19 +102,38 @@ public final class CorpusGenerator {
     lines.add(o.toString());
   }
 
-  /** A labelled value in one of the templates of its language, "{}" marking the value. */
-  private void positive(String type, String[][] templates, Function<String, String> values) {
+  /**
+   * One kind of labelled item: its entity type, how a value is made for a language, and its
+   * templates for en, de, fr and es ("{}" marks the value).
+   */
+  private record Kind(String type, Function<String, String> values, String[][] templates) {}
+
+  /** A {@link Kind} with the templates of each language joined by {@code '|'}. */
+  private static Kind kind(String type, Function<String, String> values, String... perLanguage) {
+    String[][] templates = new String[perLanguage.length][];
+    for (int l = 0; l < perLanguage.length; l++) {
+      templates[l] = perLanguage[l].split("\\|");
+    }
+    return new Kind(type, values, templates);
+  }
+
+  /** {@link #PER_KIND} items of {@code kind}, the languages in turn. */
+  private void positive(Kind kind) {
     String[] langs = {"en", "de", "fr", "es"};
+    String[][] templates = kind.templates();
     for (int i = 0; i < PER_KIND; i++) {
       int l = i % templates.length;
       String template = templates[l][random.nextInt(templates[l].length)];
       String lang = langs[l % langs.length];
-      String value = values.apply(lang);
+      String value = kind.values().apply(lang);
       int at = template.indexOf("{}");
       add(
           lang,
           "positive",
-          new Item().t(template.substring(0, at)).e(type, value).t(template.substring(at + 2)));
+          new Item()
+              .t(template.substring(0, at))
+              .e(kind.type(), value)
+              .t(template.substring(at + 2)));
     }
   }
 
@@ -529,99 +548,85 @@ public final class CorpusGenerator {
   }
 
   private void all() {
-    positive(
-        "CARD",
-        new String[][] {
-          {"Please charge my card {} for the renewal.", "card: {}", "{}", "Visa {} exp soon"},
-          {"Meine Kreditkarte ist {}.", "Karte {} bitte belasten", "Zahlung mit {} erfolgt"},
-          {"Ma carte bancaire {} a été débitée.", "Payez avec {}", "numéro de carte : {}"},
-          {"Mi tarjeta es {}.", "Pago con tarjeta {} rechazado", "{} es la tarjeta nueva"}
-        },
-        this::card);
-    positive(
-        "SSN",
-        new String[][] {
-          {"My SSN is {}.", "SSN {} on file", "{} is the social security number", "ssn={}"},
-          {"Sozialversicherungsnummer (US) {}", "Seine SSN lautet {}."},
-          {"Son numéro SSN est {}.", "SSN : {}"},
-          {"Su número de seguro social es {}.", "SSN {}"}
-        },
-        lang -> ssn(true));
-    positive(
-        "SSN",
-        new String[][] {
-          {"My SSN is {}.", "social security number {}", "SSN: {}"},
-          {"SSN {} (ohne Bindestriche)"},
-          {"numéro de sécurité sociale US : {}"},
-          {"número de seguro social {}"}
-        },
-        lang -> ssn(false));
-    positive(
-        "ITIN",
-        new String[][] {
-          {"ITIN {}", "Taxpayer ITIN: {}", "my ITIN is {}"},
-          {"ITIN: {}"},
-          {"ITIN {}"},
-          {"ITIN {}"}
-        },
-        lang -> itin(random.nextInt(3) > 0));
-    positive(
-        "EIN",
-        new String[][] {
-          {"EIN {}", "Employer Identification Number (EIN): {}", "our FEIN is {}"},
-          {"EIN der Firma: {}"},
-          {"EIN : {}"},
-          {"EIN de la empresa {}"}
-        },
-        lang -> ein());
-    positive(
-        "IBAN",
-        new String[][] {
-          {"IBAN: {}", "Please wire to {} today.", "{}"},
-          {"Bitte überweisen Sie auf {}.", "IBAN {}"},
-          {"virement sur le compte {}", "IBAN : {}"},
-          {"transferir a {} por favor", "IBAN {}"}
-        },
-        lang -> {
-          String country =
-              pick(
-                  "DE", "GB", "FR", "ES", "NL", "BE", "CH", "AT", "IT", "PL", "SE", "NO", "DK",
-                  "FI", "IE", "PT", "LU", "GR", "CZ", "MT", "SA", "AE", "TR", "BR");
-          String iban = en.finance().iban(country);
-          return random.nextBoolean() ? iban : iban.replaceAll("(.{4})(?!$)", "$1 ");
-        });
-    positive(
-        "BIC",
-        new String[][] {
-          {"BIC: {}", "SWIFT code {}", "SWIFT/BIC {}"},
-          {"BIC {}", "Swift-Code {}"},
-          {"code BIC : {}", "BIC {}"},
-          {"código SWIFT {}", "BIC {}"}
-        },
-        lang -> {
-          String bic = en.finance().bic();
-          return random.nextBoolean()
-              ? bic
-              : bic.substring(0, 8) + (random.nextBoolean() ? "XXX" : "");
-        });
-    positive(
-        "ABA",
-        new String[][] {
-          {"routing number {}", "ABA {}", "ABA routing: {}", "RTN {}"},
-          {"Routing-Nummer (ABA) {}"},
-          {"numéro de routage ABA {}"},
-          {"número de ruta ABA {}"}
-        },
-        lang -> en.finance().usRoutingNumber());
-    positive(
-        "ACCOUNT",
-        new String[][] {
-          {"account number {}", "acct {}", "checking account {}"},
-          {"Kontonummer {}", "Konto {}"},
-          {"numéro de compte {}", "compte {}"},
-          {"número de cuenta {}", "cuenta {}"}
-        },
-        lang -> digits(8 + random.nextInt(5)));
+    for (Kind kind :
+        List.of(
+            kind(
+                "CARD",
+                this::card,
+                "Please charge my card {} for the renewal.|card: {}|{}|Visa {} exp soon",
+                "Meine Kreditkarte ist {}.|Karte {} bitte belasten|Zahlung mit {} erfolgt",
+                "Ma carte bancaire {} a été débitée.|Payez avec {}|numéro de carte : {}",
+                "Mi tarjeta es {}.|Pago con tarjeta {} rechazado|{} es la tarjeta nueva"),
+            kind(
+                "SSN",
+                lang -> ssn(true),
+                "My SSN is {}.|SSN {} on file|{} is the social security number|ssn={}",
+                "Sozialversicherungsnummer (US) {}|Seine SSN lautet {}.",
+                "Son numéro SSN est {}.|SSN : {}",
+                "Su número de seguro social es {}.|SSN {}"),
+            kind(
+                "SSN",
+                lang -> ssn(false),
+                "My SSN is {}.|social security number {}|SSN: {}",
+                "SSN {} (ohne Bindestriche)",
+                "numéro de sécurité sociale US : {}",
+                "número de seguro social {}"),
+            kind(
+                "ITIN",
+                lang -> itin(random.nextInt(3) > 0),
+                "ITIN {}|Taxpayer ITIN: {}|my ITIN is {}",
+                "ITIN: {}",
+                "ITIN {}",
+                "ITIN {}"),
+            kind(
+                "EIN",
+                lang -> ein(),
+                "EIN {}|Employer Identification Number (EIN): {}|our FEIN is {}",
+                "EIN der Firma: {}",
+                "EIN : {}",
+                "EIN de la empresa {}"),
+            kind(
+                "IBAN",
+                lang -> {
+                  String country =
+                      pick(
+                          "DE", "GB", "FR", "ES", "NL", "BE", "CH", "AT", "IT", "PL", "SE", "NO",
+                          "DK", "FI", "IE", "PT", "LU", "GR", "CZ", "MT", "SA", "AE", "TR", "BR");
+                  String iban = en.finance().iban(country);
+                  return random.nextBoolean() ? iban : iban.replaceAll("(.{4})(?!$)", "$1 ");
+                },
+                "IBAN: {}|Please wire to {} today.|{}",
+                "Bitte überweisen Sie auf {}.|IBAN {}",
+                "virement sur le compte {}|IBAN : {}",
+                "transferir a {} por favor|IBAN {}"),
+            kind(
+                "BIC",
+                lang -> {
+                  String bic = en.finance().bic();
+                  return random.nextBoolean()
+                      ? bic
+                      : bic.substring(0, 8) + (random.nextBoolean() ? "XXX" : "");
+                },
+                "BIC: {}|SWIFT code {}|SWIFT/BIC {}",
+                "BIC {}|Swift-Code {}",
+                "code BIC : {}|BIC {}",
+                "código SWIFT {}|BIC {}"),
+            kind(
+                "ABA",
+                lang -> en.finance().usRoutingNumber(),
+                "routing number {}|ABA {}|ABA routing: {}|RTN {}",
+                "Routing-Nummer (ABA) {}",
+                "numéro de routage ABA {}",
+                "número de ruta ABA {}"),
+            kind(
+                "ACCOUNT",
+                lang -> digits(8 + random.nextInt(5)),
+                "account number {}|acct {}|checking account {}",
+                "Kontonummer {}|Konto {}",
+                "numéro de compte {}|compte {}",
+                "número de cuenta {}|cuenta {}"))) {
+      positive(kind);
+    }
     for (int i = 0; i < PER_KIND / 2; i++) {
       String sort = digits(2) + "-" + digits(2) + "-" + digits(2);
       add(
@@ -633,156 +638,138 @@ public final class CorpusGenerator {
               .t(pick(", account ", " account no. ", " acc "))
               .e("ACCOUNT", digits(8)));
     }
-    positive(
-        "ISIN",
-        new String[][] {
-          {"ISIN {}", "the bond {} matures in 2031", "{} traded at 101.5"},
-          {"Wertpapier ISIN {}"},
-          {"ISIN : {}"},
-          {"bono ISIN {}"}
-        },
-        lang -> isin());
-    positive(
-        "CUSIP",
-        new String[][] {
-          {"CUSIP {}", "CUSIP: {}", "the note (CUSIP {})"},
-          {"CUSIP {}"},
-          {"CUSIP : {}"},
-          {"CUSIP {}"}
-        },
-        lang -> cusip());
-    positive(
-        "LEI",
-        new String[][] {
-          {"LEI {}", "Legal Entity Identifier: {}", "{}"},
-          {"LEI der Gegenpartei {}"},
-          {"LEI : {}"},
-          {"LEI {}"}
-        },
-        lang -> lei());
-    positive(
-        "EMAIL",
-        new String[][] {
-          {"mail me at {}", "{}", "Contact: <{}>", "cc {}, thanks"},
-          {"Schreiben Sie an {}."},
-          {"Écrivez-moi à {}"},
-          {"Mi correo es {}"}
-        },
-        this::email);
-    positive(
-        "PHONE",
-        new String[][] {
-          {"call me at {}", "{}", "mobile: {}"},
-          {"Rufen Sie {} an."},
-          {"Appelez le {}"},
-          {"Llámame al {}"}
-        },
-        this::phone);
-    positive(
-        "PHONE",
-        new String[][] {
-          {"phone {}", "call {} tomorrow", "tel: {}"},
-          {"Telefon {}", "Tel. {}"},
-          {"téléphone : {}", "tél. {}"},
-          {"teléfono {}", "móvil {}"}
-        },
-        this::nationalPhone);
-    positive(
-        "IPV4",
-        new String[][] {
-          {"server {} is down", "from IP {}", "{}"},
-          {"Server {} antwortet nicht"},
-          {"adresse IP {}"},
-          {"la IP {} falla"}
-        },
-        lang -> en.internet().ipV4Address());
-    positive(
-        "IPV6",
-        new String[][] {
-          {"host {} unreachable", "IPv6 {}"},
-          {"Adresse {}"},
-          {"adresse {}"},
-          {"dirección {}"}
-        },
-        lang -> ipv6());
-    positive(
-        "DOB",
-        new String[][] {
-          {"born on {}", "DOB: {}", "date of birth {}"},
-          {"Geburtsdatum: {}", "geboren am {}"},
-          {"né le {}", "date de naissance : {}"},
-          {"fecha de nacimiento: {}", "nacido el {}"}
-        },
-        lang -> dob());
-    positive(
-        "PASSPORT",
-        new String[][] {
-          {"passport number {}", "Passport: {}"},
-          {"Reisepass Nr. {}"},
-          {"passeport n° {}"},
-          {"pasaporte {}"}
-        },
-        lang ->
-            switch (lang) {
-              case "de" ->
-                  "C" + alnum(8, "CFGHJKLMNPRTVWXYZ0123456789").replaceFirst("^(.)", "$1") + "";
-              case "fr" -> digits(2) + alnum(2, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") + digits(5);
-              case "es" -> alnum(3, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") + digits(6);
-              default -> random.nextBoolean() ? digits(9) : "A" + digits(8);
-            });
-    positive(
-        "DRIVERLIC",
-        new String[][] {
-          {"driver's license {}", "Driver License: {}", "DL {}"},
-          {"Führerschein-Nr. {}"},
-          {"permis de conduire {}"},
-          {"licencia de conducir {}"}
-        },
-        lang ->
-            switch (random.nextInt(3)) {
-              case 0 -> alnum(1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") + digits(7);
-              case 1 ->
-                  alnum(1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-                      + digits(3)
-                      + "-"
-                      + digits(3)
-                      + "-"
-                      + digits(2)
-                      + "-"
-                      + digits(3);
-              default -> "B" + digits(3) + alnum(3, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") + digits(4);
-            });
-    positive(
-        "NINO",
-        new String[][] {
-          {"NI number {}", "National Insurance number: {}", "{}"},
-          {"NINO {}"},
-          {"NINO : {}"},
-          {"NINO {}"}
-        },
-        lang -> nino(random.nextInt(3) == 0));
-    positive(
-        "SIN",
-        new String[][] {
-          {"SIN {}", "social insurance number {}"},
-          {"kanadische SIN {}"},
-          {"numéro d'assurance sociale (NAS) {}"},
-          {"SIN canadiense {}"}
-        },
-        lang -> sin());
-    positive(
-        "SECRET",
-        new String[][] {
-          {"here is the key {}", "password: {}", "the secret is {}"},
-          {"Passwort: {}", "Schlüssel {}"},
-          {"mot de passe : {}"},
-          {"contraseña: {}"}
-        },
-        lang -> secret(lang, true));
-    positive(
-        "SECRET",
-        new String[][] {{"{}", "see {} in the logs"}, {"Token {}"}, {"voici {}"}, {"usa {}"}},
-        lang -> secret(lang, false));
+    for (Kind kind :
+        List.of(
+            kind(
+                "ISIN",
+                lang -> isin(),
+                "ISIN {}|the bond {} matures in 2031|{} traded at 101.5",
+                "Wertpapier ISIN {}",
+                "ISIN : {}",
+                "bono ISIN {}"),
+            kind(
+                "CUSIP",
+                lang -> cusip(),
+                "CUSIP {}|CUSIP: {}|the note (CUSIP {})",
+                "CUSIP {}",
+                "CUSIP : {}",
+                "CUSIP {}"),
+            kind(
+                "LEI",
+                lang -> lei(),
+                "LEI {}|Legal Entity Identifier: {}|{}",
+                "LEI der Gegenpartei {}",
+                "LEI : {}",
+                "LEI {}"),
+            kind(
+                "EMAIL",
+                this::email,
+                "mail me at {}|{}|Contact: <{}>|cc {}, thanks",
+                "Schreiben Sie an {}.",
+                "Écrivez-moi à {}",
+                "Mi correo es {}"),
+            kind(
+                "PHONE",
+                this::phone,
+                "call me at {}|{}|mobile: {}",
+                "Rufen Sie {} an.",
+                "Appelez le {}",
+                "Llámame al {}"),
+            kind(
+                "PHONE",
+                this::nationalPhone,
+                "phone {}|call {} tomorrow|tel: {}",
+                "Telefon {}|Tel. {}",
+                "téléphone : {}|tél. {}",
+                "teléfono {}|móvil {}"),
+            kind(
+                "IPV4",
+                lang -> en.internet().ipV4Address(),
+                "server {} is down|from IP {}|{}",
+                "Server {} antwortet nicht",
+                "adresse IP {}",
+                "la IP {} falla"),
+            kind(
+                "IPV6",
+                lang -> ipv6(),
+                "host {} unreachable|IPv6 {}",
+                "Adresse {}",
+                "adresse {}",
+                "dirección {}"),
+            kind(
+                "DOB",
+                lang -> dob(),
+                "born on {}|DOB: {}|date of birth {}",
+                "Geburtsdatum: {}|geboren am {}",
+                "né le {}|date de naissance : {}",
+                "fecha de nacimiento: {}|nacido el {}"),
+            kind(
+                "PASSPORT",
+                lang ->
+                    switch (lang) {
+                      case "de" ->
+                          "C"
+                              + alnum(8, "CFGHJKLMNPRTVWXYZ0123456789").replaceFirst("^(.)", "$1")
+                              + "";
+                      case "fr" -> digits(2) + alnum(2, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") + digits(5);
+                      case "es" -> alnum(3, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") + digits(6);
+                      default -> random.nextBoolean() ? digits(9) : "A" + digits(8);
+                    },
+                "passport number {}|Passport: {}",
+                "Reisepass Nr. {}",
+                "passeport n° {}",
+                "pasaporte {}"),
+            kind(
+                "DRIVERLIC",
+                lang ->
+                    switch (random.nextInt(3)) {
+                      case 0 -> alnum(1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") + digits(7);
+                      case 1 ->
+                          alnum(1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+                              + digits(3)
+                              + "-"
+                              + digits(3)
+                              + "-"
+                              + digits(2)
+                              + "-"
+                              + digits(3);
+                      default ->
+                          "B" + digits(3) + alnum(3, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") + digits(4);
+                    },
+                "driver's license {}|Driver License: {}|DL {}",
+                "Führerschein-Nr. {}",
+                "permis de conduire {}",
+                "licencia de conducir {}"),
+            kind(
+                "NINO",
+                lang -> nino(random.nextInt(3) == 0),
+                "NI number {}|National Insurance number: {}|{}",
+                "NINO {}",
+                "NINO : {}",
+                "NINO {}"),
+            kind(
+                "SIN",
+                lang -> sin(),
+                "SIN {}|social insurance number {}",
+                "kanadische SIN {}",
+                "numéro d'assurance sociale (NAS) {}",
+                "SIN canadiense {}"),
+            kind(
+                "SECRET",
+                lang -> secret(lang, true),
+                "here is the key {}|password: {}|the secret is {}",
+                "Passwort: {}|Schlüssel {}",
+                "mot de passe : {}",
+                "contraseña: {}"),
+            kind(
+                "SECRET",
+                lang -> secret(lang, false),
+                "{}|see {} in the logs",
+                "Token {}",
+                "voici {}",
+                "usa {}"))) {
+      positive(kind);
+    }
     for (int i = 0; i < PER_KIND / 2; i++) {
       String lang = pick("en", "de");
       Item item = new Item().t(lang.equals("en") ? "card " : "Karte ").e("CARD", card(lang));
