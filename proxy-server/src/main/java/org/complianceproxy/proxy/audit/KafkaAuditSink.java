@@ -6,11 +6,14 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -34,11 +37,12 @@ import org.slf4j.LoggerFactory;
  * {@code audit} commands do): every record spooled reaches the topic, in order per request, and a
  * broker outage, a broker crash or a proxy crash during an outage causes no duplicates, because the
  * shipper sends in transactions ({@link SpoolShipper}) and resends only batches that never
- * committed. One window remains: a proxy crash after a commit and before the shipper's checkpoint
- * makes the next start send that batch again; such duplicates are byte-identical with the same
- * {@code instance} and {@code seq}, and {@code audit} commands drop them. Records are lost only if
- * the proxy dies before the spool fsynced them (at most about 50 ms of records) or the disk itself
- * is lost.
+ * committed. A batch whose commit is in doubt (the proxy died, or lost the broker's answer, between
+ * the commit and the shipper's checkpoint) is looked up in Kafka before anything else is sent, and
+ * sent again only if it did not commit; only a power loss between the shipper's marker and its
+ * rename can still repeat one batch, byte-identical with the same {@code instance} and {@code seq},
+ * which the {@code audit} commands drop. Records are lost only if the proxy dies before the spool
+ * fsynced them (at most about 50 ms of records) or the disk itself is lost.
  *
  * <p>{@link #healthy()} is true while records can be made durable: in normal mode the spool
  * suffices; in strict mode Kafka must also be taking records (no batch stuck for more than {@code
@@ -126,6 +130,8 @@ public final class KafkaAuditSink implements AuditSink {
     requireNonNull(stallTimeout, "stallTimeout");
     this.strict = strict;
     boolean ready;
+    // read_committed lookups of a batch whose commit is in doubt; with test producers, none
+    Function<IsolationLevel, Consumer<byte[], byte[]>> lookups = null;
     if (producers == null) {
       config = new HashMap<>(config);
       config.putIfAbsent(
@@ -135,6 +141,7 @@ public final class KafkaAuditSink implements AuditSink {
       }
       Map<String, Object> transactional = config;
       producers = () -> new KafkaProducer<>(transactional);
+      lookups = SpoolShipper.lookupConsumers(transactional);
     } else {
       ready = true;
     }
@@ -147,7 +154,7 @@ public final class KafkaAuditSink implements AuditSink {
           topic,
           startupTimeout.toMillis());
     }
-    this.shipper = new SpoolShipper(spool, producers, this.topic, stallTimeout, ready);
+    this.shipper = new SpoolShipper(spool, producers, lookups, this.topic, stallTimeout, ready);
     shipper.start();
   }
 

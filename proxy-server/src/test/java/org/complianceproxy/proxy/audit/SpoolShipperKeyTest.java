@@ -61,4 +61,34 @@ class SpoolShipperKeyTest {
           }
         });
   }
+
+  @Test
+  void newlinesAreFoundWhereAByteByByteScanFindsThem() {
+    SeededRandom.forEachCase(
+        2_000,
+        random -> {
+          byte[] bytes = new byte[random.nextInt(80)];
+          for (int i = 0; i < bytes.length; i++) {
+            // Newlines, bytes next to it in value, high bytes, and everything else.
+            bytes[i] =
+                switch (random.nextInt(5)) {
+                  case 0 -> (byte) '\n';
+                  case 1 -> (byte) (9 + random.nextInt(3));
+                  case 2 -> (byte) (0x80 + random.nextInt(0x80));
+                  default -> (byte) random.nextInt(256);
+                };
+          }
+          int from = bytes.length == 0 ? 0 : random.nextInt(bytes.length + 1);
+          int to = from + random.nextInt(bytes.length - from + 1);
+          int expected = -1;
+          for (int i = from; i < to; i++) {
+            if (bytes[i] == '\n') {
+              expected = i;
+              break;
+            }
+          }
+
+          assertThat(SpoolShipper.indexOfNewline(bytes, from, to)).isEqualTo(expected);
+        });
+  }
 }
