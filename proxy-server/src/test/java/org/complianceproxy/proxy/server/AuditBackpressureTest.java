@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -13,21 +12,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import org.complianceproxy.dlp.Scanner;
-import org.complianceproxy.proxy.admin.Metrics;
 import org.complianceproxy.proxy.audit.AuditJson;
 import org.complianceproxy.proxy.audit.RestoreRecord;
 import org.complianceproxy.proxy.audit.SpoolAuditSink;
-import org.complianceproxy.proxy.auth.ApiKeyAuthenticator;
-import org.complianceproxy.proxy.chat.ChatRequestSanitizer;
 import org.complianceproxy.proxy.config.ConfigLoader;
 import org.complianceproxy.proxy.config.ProxyConfig;
 import org.complianceproxy.proxy.error.ProxyException;
 import org.complianceproxy.proxy.testing.LeakGuard;
-import org.complianceproxy.proxy.token.Keyring;
-import org.complianceproxy.proxy.token.TokenMinter;
-import org.complianceproxy.proxy.upstream.OpenAiUpstream;
-import org.complianceproxy.proxy.vault.LocalVault;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,8 +41,7 @@ class AuditBackpressureTest {
 
   @TempDir Path dataDir;
 
-  private LocalVault vault;
-  private OpenAiUpstream upstream;
+  private EmbeddedFrontDoor door;
   private SpoolAuditSink spool;
   private EmbeddedChannel channel;
 
@@ -65,28 +55,19 @@ class AuditBackpressureTest {
                 "PROXY_API_KEYS", "acme:sk-acme",
                 "OPENAI_BASE_URL", "http://127.0.0.1:9/v1"));
     assertThat(config.audit().strict()).isFalse();
-    Keyring keyring = Keyring.openOrCreate(dataDir);
-    vault = LocalVault.open(dataDir, keyring);
-    upstream = new OpenAiUpstream(config.openAi(), NioSocketChannel.class);
     // Room for a few lines on disk only.
     spool = new SpoolAuditSink(dataDir.resolve("spool"), new AuditJson("proxy-bp"), 4096, CAP);
-    Services services =
-        new Services(
-            config,
-            new ApiKeyAuthenticator(config.apiKeys()),
-            new ChatRequestSanitizer(Scanner.defaults(), new TokenMinter(keyring), vault),
-            upstream,
-            spool,
-            new Metrics());
-    channel = new EmbeddedChannel(new ClientChannelInitializer(services));
+    door = EmbeddedFrontDoor.openAi(config, spool);
+    channel = door.channel();
   }
 
   @AfterEach
   void tearDown() {
-    assertThat(channel.finishAndReleaseAll()).as("messages left in the pipeline").isFalse();
-    spool.close();
-    upstream.close();
-    vault.close();
+    try {
+      door.close();
+    } finally {
+      spool.close();
+    }
   }
 
   @Test

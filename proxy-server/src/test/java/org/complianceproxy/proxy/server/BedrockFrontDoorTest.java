@@ -5,34 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.complianceproxy.dlp.Scanner;
-import org.complianceproxy.proxy.admin.Metrics;
 import org.complianceproxy.proxy.audit.AuditRecord;
-import org.complianceproxy.proxy.audit.AuditSink;
 import org.complianceproxy.proxy.audit.RequestSummary;
-import org.complianceproxy.proxy.auth.ApiKeyAuthenticator;
-import org.complianceproxy.proxy.bedrock.BedrockSanitizer;
-import org.complianceproxy.proxy.bedrock.BedrockUpstream;
-import org.complianceproxy.proxy.bedrock.ModelRoutes;
-import org.complianceproxy.proxy.bedrock.ResidencyPolicy;
-import org.complianceproxy.proxy.bedrock.SigV4Verifier;
-import org.complianceproxy.proxy.chat.ChatRequestSanitizer;
 import org.complianceproxy.proxy.config.ConfigLoader;
 import org.complianceproxy.proxy.config.ProxyConfig;
 import org.complianceproxy.proxy.testing.LeakGuard;
-import org.complianceproxy.proxy.token.Keyring;
-import org.complianceproxy.proxy.token.TokenMinter;
-import org.complianceproxy.proxy.upstream.OpenAiUpstream;
-import org.complianceproxy.proxy.vault.LocalVault;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,10 +32,9 @@ class BedrockFrontDoorTest {
 
   @TempDir Path dataDir;
 
-  private final List<AuditRecord> audit = new CopyOnWriteArrayList<>();
-  private LocalVault vault;
-  private OpenAiUpstream openAi;
-  private BedrockUpstream bedrock;
+  private final EmbeddedFrontDoor.RecordingSink sink = new EmbeddedFrontDoor.RecordingSink();
+  private final List<AuditRecord> audit = sink.records;
+  private EmbeddedFrontDoor door;
   private EmbeddedChannel channel;
 
   @BeforeEach
@@ -65,49 +47,13 @@ class BedrockFrontDoorTest {
                 "AWS_REGION", "eu-central-1",
                 "BEDROCK_ENDPOINT", "http://127.0.0.1:1",
                 "PROXY_AWS_KEYS", "acme:AKIAACME:secret"));
-    Keyring keyring = Keyring.openOrCreate(dataDir);
-    vault = LocalVault.open(dataDir, keyring);
-    openAi = new OpenAiUpstream(config.openAi(), NioSocketChannel.class);
-    bedrock = BedrockUpstream.create(config.bedrock(), "eu-central-1");
-    AuditSink sink =
-        new AuditSink() {
-          @Override
-          public void emit(AuditRecord record) {
-            audit.add(record);
-          }
-
-          @Override
-          public boolean healthy() {
-            return true;
-          }
-
-          @Override
-          public void close() {}
-        };
-    TokenMinter minter = new TokenMinter(keyring);
-    Services services =
-        new Services(
-            config,
-            new ApiKeyAuthenticator(config.apiKeys()),
-            new ChatRequestSanitizer(Scanner.defaults(), minter, vault),
-            openAi,
-            sink,
-            new Metrics(),
-            new BedrockServices(
-                new SigV4Verifier(config.bedrock().awsKeys(), Clock.systemUTC()),
-                new BedrockSanitizer(Scanner.defaults(), minter, vault),
-                bedrock,
-                ResidencyPolicy.of(config.bedrock(), "eu-central-1"),
-                new ModelRoutes(config.bedrock().modelRoutes())));
-    channel = new EmbeddedChannel(new ClientChannelInitializer(services));
+    door = EmbeddedFrontDoor.withBedrock(config, sink, "eu-central-1");
+    channel = door.channel();
   }
 
   @AfterEach
   void tearDown() {
-    assertThat(channel.finishAndReleaseAll()).as("messages left in the pipeline").isFalse();
-    openAi.close();
-    bedrock.close();
-    vault.close();
+    door.close();
   }
 
   @Test

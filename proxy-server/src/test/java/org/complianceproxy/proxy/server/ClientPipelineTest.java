@@ -5,28 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.complianceproxy.dlp.Scanner;
-import org.complianceproxy.proxy.admin.Metrics;
 import org.complianceproxy.proxy.audit.AuditRecord;
-import org.complianceproxy.proxy.audit.AuditSink;
 import org.complianceproxy.proxy.audit.RequestSummary;
-import org.complianceproxy.proxy.auth.ApiKeyAuthenticator;
-import org.complianceproxy.proxy.chat.ChatRequestSanitizer;
 import org.complianceproxy.proxy.config.ConfigLoader;
 import org.complianceproxy.proxy.config.ProxyConfig;
 import org.complianceproxy.proxy.testing.LeakGuard;
-import org.complianceproxy.proxy.token.Keyring;
-import org.complianceproxy.proxy.token.TokenMinter;
-import org.complianceproxy.proxy.upstream.OpenAiUpstream;
-import org.complianceproxy.proxy.vault.LocalVault;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,9 +32,9 @@ class ClientPipelineTest {
 
   @TempDir Path dataDir;
 
-  private final List<AuditRecord> audit = new CopyOnWriteArrayList<>();
-  private LocalVault vault;
-  private OpenAiUpstream upstream;
+  private final EmbeddedFrontDoor.RecordingSink sink = new EmbeddedFrontDoor.RecordingSink();
+  private final List<AuditRecord> audit = sink.records;
+  private EmbeddedFrontDoor door;
   private EmbeddedChannel channel;
 
   @BeforeEach
@@ -70,40 +59,13 @@ class ClientPipelineTest {
             config.bedrock(),
             config.adminKeySha256s(),
             config.dlp());
-    Keyring keyring = Keyring.openOrCreate(dataDir);
-    vault = LocalVault.open(dataDir, keyring);
-    upstream = new OpenAiUpstream(small.openAi(), NioSocketChannel.class);
-    AuditSink sink =
-        new AuditSink() {
-          @Override
-          public void emit(AuditRecord record) {
-            audit.add(record);
-          }
-
-          @Override
-          public boolean healthy() {
-            return true;
-          }
-
-          @Override
-          public void close() {}
-        };
-    Services services =
-        new Services(
-            small,
-            new ApiKeyAuthenticator(small.apiKeys()),
-            new ChatRequestSanitizer(Scanner.defaults(), new TokenMinter(keyring), vault),
-            upstream,
-            sink,
-            new Metrics());
-    channel = new EmbeddedChannel(new ClientChannelInitializer(services));
+    door = EmbeddedFrontDoor.openAi(small, sink);
+    channel = door.channel();
   }
 
   @AfterEach
   void tearDown() {
-    assertThat(channel.finishAndReleaseAll()).as("messages left in the pipeline").isFalse();
-    upstream.close();
-    vault.close();
+    door.close();
   }
 
   @Test
