@@ -34,9 +34,10 @@ public final class AuditSinks {
    * them on and deletes what Kafka acknowledged. Waits up to 10 s for the Kafka topic's metadata;
    * an unreachable Kafka does not fail start-up (records wait in the spool). In strict mode the
    * sink is unhealthy while Kafka does not take records, so that traffic is refused. Strict or not,
-   * at most {@value SpoolAuditSink#DEFAULT_MAX_PENDING_RECORDS} records wait in memory while the
-   * spool cannot write them (full, failing disk); close to that the sink stops {@linkplain
-   * AuditSink#accepting() accepting} requests and at it {@link AuditSink#emit} fails closed.
+   * at most {@code maxPendingRecords} (default {@value SpoolAuditSink#DEFAULT_MAX_PENDING_RECORDS})
+   * records wait in memory while the spool cannot write them (full, failing disk); close to that
+   * the sink stops {@linkplain AuditSink#accepting() accepting} requests and at it {@link
+   * AuditSink#emit} fails closed.
    *
    * @param instanceId written into every record as {@code instance}
    */
@@ -47,7 +48,8 @@ public final class AuditSinks {
     Optional<String> kafka =
         audit.kafkaBootstrapServers().map(String::strip).filter(s -> !s.isEmpty());
     KafkaAuditSink.checkTopic(audit.topic());
-    SpoolAuditSink spool = new SpoolAuditSink(dataDir, json, audit.spoolMaxBytes());
+    SpoolAuditSink spool =
+        new SpoolAuditSink(dataDir, json, audit.spoolMaxBytes(), audit.maxPendingRecords());
     if (kafka.isEmpty()) {
       return spool;
     }

@@ -30,6 +30,7 @@ import org.complianceproxy.dlp.EntityType;
 import org.complianceproxy.dlp.Policy;
 import org.complianceproxy.dlp.RuleCheck;
 import org.complianceproxy.dlp.Scanner;
+import org.complianceproxy.proxy.audit.SpoolAuditSink;
 import org.complianceproxy.proxy.config.ProxyConfig.ApiKey;
 import org.complianceproxy.proxy.config.ProxyConfig.Audit;
 import org.complianceproxy.proxy.config.ProxyConfig.AwsKey;
@@ -75,7 +76,7 @@ public final class ConfigLoader {
           "max_connections_per_loop",
           "trust_cert_file");
   private static final Set<String> AUDIT_KEYS =
-      Set.of("kafka_bootstrap_servers", "topic", "strict", "spool_max");
+      Set.of("kafka_bootstrap_servers", "topic", "strict", "spool_max", "max_pending_records");
   private static final Set<String> VAULT_KEYS =
       Set.of(
           "kms_key_id",
@@ -214,6 +215,20 @@ public final class ConfigLoader {
         bool("audit.strict", pick(env, "AUDIT_STRICT", text(audit, "strict"), "false"));
     long spoolMax =
         positive("audit.spool_max", Units.bytes("audit.spool_max", or(audit, "spool_max", "1GiB")));
+    long maxPending =
+        positive(
+            "audit.max_pending_records",
+            integer(
+                "audit.",
+                audit,
+                "max_pending_records",
+                SpoolAuditSink.DEFAULT_MAX_PENDING_RECORDS));
+    if (maxPending > ProxyConfig.Audit.MAX_PENDING_RECORDS_LIMIT) {
+      throw ConfigException.invalid(
+          "audit.max_pending_records",
+          maxPending,
+          "at most " + ProxyConfig.Audit.MAX_PENDING_RECORDS_LIMIT);
+    }
 
     Optional<String> awsRegion =
         Optional.ofNullable(pick(env, "AWS_REGION", text(bedrock, "region"), null));
@@ -267,7 +282,7 @@ public final class ConfigLoader {
         keys,
         limitValues,
         openAi,
-        new Audit(bootstrap, topic, strict, spoolMax),
+        new Audit(bootstrap, topic, strict, spoolMax, (int) maxPending),
         vaultSettings,
         bedrockSettings,
         adminKeys,

@@ -121,9 +121,30 @@ public record ProxyConfig(
    * @param topic the audit topic
    * @param strict refuse traffic (503) while audit records cannot be written, instead of spooling
    * @param spoolMaxBytes disk the local spool may use; a warning and a metric as it fills
+   * @param maxPendingRecords records that may wait in memory while the spool cannot write them;
+   *     from 90 % of this requests are refused with {@code audit_unavailable}
    */
   public record Audit(
-      Optional<String> kafkaBootstrapServers, String topic, boolean strict, long spoolMaxBytes) {}
+      Optional<String> kafkaBootstrapServers,
+      String topic,
+      boolean strict,
+      long spoolMaxBytes,
+      int maxPendingRecords) {
+
+    /** Most records that may wait in memory, whatever the configuration says. */
+    public static final int MAX_PENDING_RECORDS_LIMIT = 10_000_000;
+
+    /** With the spool's default limit of records in memory. */
+    public Audit(
+        Optional<String> kafkaBootstrapServers, String topic, boolean strict, long spoolMaxBytes) {
+      this(
+          kafkaBootstrapServers,
+          topic,
+          strict,
+          spoolMaxBytes,
+          org.complianceproxy.proxy.audit.SpoolAuditSink.DEFAULT_MAX_PENDING_RECORDS);
+    }
+  }
 
   /**
    * Keys and vault (DESIGN.md "Keys and vault").

@@ -31,7 +31,23 @@ class ConfigLoaderTest {
     assertThat(config.openAi().apiKey()).isEmpty();
     assertThat(config.audit().kafkaBootstrapServers()).isEmpty();
     assertThat(config.audit().topic()).isEqualTo("compliance.audit.v1");
+    assertThat(config.audit().maxPendingRecords()).isEqualTo(100_000);
     assertThat(config.limits().maxBodyBytes()).isEqualTo(10L * 1024 * 1024);
+  }
+
+  @Test
+  void recordsWaitingInMemoryAreBoundedByConfiguration() throws IOException {
+    ProxyConfig config =
+        ConfigLoader.load(Optional.of(write("audit:\n  max_pending_records: 500\n")), Map.of());
+    assertThat(config.audit().maxPendingRecords()).isEqualTo(500);
+
+    for (String bad : new String[] {"0", "-3", "20000000", "lots"}) {
+      Path file = write("audit:\n  max_pending_records: " + bad + "\n");
+      assertThatThrownBy(() -> ConfigLoader.load(Optional.of(file), Map.of()))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("audit.max_pending_records");
+    }
   }
 
   @Test
