@@ -131,7 +131,7 @@ public final class OutputGuard {
     requireNonNull(text, "text");
     OutputGuard guard = new OutputGuard(check, field);
     String s = text.toString();
-    List<Finding> found = guard.scan(s);
+    List<Finding> found = guard.scan(withBlankTokens(s));
     if (found.isEmpty()) {
       return s;
     }
@@ -149,21 +149,22 @@ public final class OutputGuard {
     window.append(piece);
     String w = window.toString();
     int bound = bound(w, held);
-    int release = holdStart(w, held, bound);
+    String plain = withBlankTokens(w);
+    int release = holdStart(w, plain, held, bound);
     if (release == held) {
       // nothing can be released yet: the scan waits until something can
       return "";
     }
-    List<Finding> found = isPlain(w, held, w.length()) ? scanFrom(w, held) : scan(w);
+    List<Finding> found = isPlain(w, held, w.length()) ? scanFrom(plain, held) : scan(plain);
     return release(w, keepWhole(w, held, release, bound, found), found);
   }
 
   /**
-   * The findings of {@code w[from..]} scanned without the released context before it, with offsets
-   * in {@code w}.
+   * The findings of {@code plain[from..]} (tokens blanked) scanned without the released context
+   * before it, with offsets in {@code plain}.
    */
-  private List<Finding> scanFrom(String w, int from) {
-    List<Finding> found = scan(w.substring(from));
+  private List<Finding> scanFrom(String plain, int from) {
+    List<Finding> found = scan(plain.substring(from));
     if (from == 0 || found.isEmpty()) {
       return found;
     }
@@ -204,7 +205,7 @@ public final class OutputGuard {
       return "";
     }
     String w = window.toString();
-    String out = release(w, w.length(), scan(w));
+    String out = release(w, w.length(), scan(withBlankTokens(w)));
     window.setLength(0);
     windowOffset += held;
     held = 0;
@@ -221,9 +222,12 @@ public final class OutputGuard {
     return window.length() - held;
   }
 
-  private List<Finding> scan(String text) {
+  /**
+   * The output scan of {@code plain}, a text whose tokens are blanked ({@link #withBlankTokens}).
+   */
+  private List<Finding> scan(String plain) {
     try {
-      List<Finding> found = check.scanner().apply(withBlankTokens(text));
+      List<Finding> found = check.scanner().apply(plain);
       return found == null ? List.of() : found;
     } catch (RuntimeException e) {
       throw new ProxyException(
@@ -238,20 +242,9 @@ public final class OutputGuard {
    * <<SSN_0A9ZK37Q3M>>. Write} is not "M. Write").
    */
   static String withBlankTokens(String text) {
-    if (!text.contains("<<")) {
-      return text;
-    }
-    List<TokenGrammar.Span> spans = TokenGrammar.findAll(text);
-    if (spans.isEmpty()) {
-      return text;
-    }
-    char[] chars = text.toCharArray();
-    for (TokenGrammar.Span span : spans) {
-      for (int i = span.start() + 2; i < span.end() - 2; i++) {
-        chars[i] = '_';
-      }
-    }
-    return new String(chars);
+    return text.contains("<<")
+        ? TokenGrammar.withBlankTokens(text, TokenGrammar.findAll(text))
+        : text;
   }
 
   /**
@@ -265,12 +258,14 @@ public final class OutputGuard {
     return startsJwt(w, from) ? MAX_JWT_HOLD : MAX_HOLD;
   }
 
-  /** Where the releasable text ends: before everything that may still grow into a finding. */
-  private int holdStart(String w, int from, int bound) {
+  /**
+   * Where the releasable text ends: before everything that may still grow into a finding. {@code
+   * plain} is {@code w} with its tokens blanked: the proxy's own tokens are never findings, nor
+   * context, so their digits and capitals must not hold back the words after them (a dense answer
+   * would otherwise be held to its end).
+   */
+  private int holdStart(String w, String plain, int from, int bound) {
     int n = w.length();
-    // The proxy's own tokens are never findings, nor context: their digits and capitals must not
-    // hold back the words after them (a dense answer would otherwise be held to its end).
-    String plain = withBlankTokens(w);
     int release = Math.min(runStart(plain, from), TokenGrammar.heldBackStart(w, from));
     release = Math.min(release, awaitingContext(plain, from));
     if (!check.denyTerms().isEmpty()) {
