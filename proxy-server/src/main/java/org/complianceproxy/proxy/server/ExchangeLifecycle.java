@@ -166,29 +166,29 @@ final class ExchangeLifecycle implements RestoreListener {
 
   /** Adds to a buffered answer; throws if it would grow beyond the configured response limit. */
   void appendBuffered(ByteArrayOutputStream buffered, byte[] bytes) {
-    long max = services.config().limits().maxResponseBytes();
-    if (buffered.size() + (long) bytes.length > max) {
-      throw new ProxyException(
-          ProxyError.UPSTREAM_BAD_RESPONSE,
-          "The upstream answer exceeds the limit of " + max + " bytes.");
-    }
+    requireRoom(buffered, bytes.length);
     buffered.writeBytes(bytes);
   }
 
   /** As {@link #appendBuffered(ByteArrayOutputStream, byte[])}, copying straight from a buffer. */
   void appendBuffered(ByteArrayOutputStream buffered, ByteBuf content) {
     int length = content.readableBytes();
-    long max = services.config().limits().maxResponseBytes();
-    if (buffered.size() + (long) length > max) {
-      throw new ProxyException(
-          ProxyError.UPSTREAM_BAD_RESPONSE,
-          "The upstream answer exceeds the limit of " + max + " bytes.");
-    }
+    requireRoom(buffered, length);
     try {
       content.getBytes(content.readerIndex(), buffered, length);
     } catch (IOException e) {
       // a ByteArrayOutputStream does not throw
       throw new UncheckedIOException(e);
+    }
+  }
+
+  // Throws when a buffered answer would grow beyond the configured response limit.
+  private void requireRoom(ByteArrayOutputStream buffered, int length) {
+    long max = services.config().limits().maxResponseBytes();
+    if (buffered.size() + (long) length > max) {
+      throw new ProxyException(
+          ProxyError.UPSTREAM_BAD_RESPONSE,
+          "The upstream answer exceeds the limit of " + max + " bytes.");
     }
   }
 
