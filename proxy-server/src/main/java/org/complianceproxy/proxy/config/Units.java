@@ -5,10 +5,13 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses durations ({@code 500ms}, {@code 30s}, {@code 2m}) and byte sizes ({@code 10MiB}). */
+/**
+ * Parses durations ({@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 30d}) and byte sizes
+ * ({@code 10MiB}).
+ */
 final class Units {
 
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)");
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h|d)");
   private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*(B|KiB|MiB|GiB|KB|MB|GB)?");
 
   private Units() {}
@@ -16,14 +19,15 @@ final class Units {
   static Duration duration(String key, String text) {
     Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
     if (!m.matches()) {
-      throw ConfigException.invalid(key, text, "a duration such as 500ms, 30s, 2m or 1h");
+      throw ConfigException.invalid(key, text, "a duration such as 500ms, 30s, 2m, 1h or 30d");
     }
     long n = Long.parseLong(m.group(1));
     return switch (m.group(2)) {
       case "ms" -> Duration.ofMillis(n);
       case "s" -> Duration.ofSeconds(n);
       case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
     };
   }
 

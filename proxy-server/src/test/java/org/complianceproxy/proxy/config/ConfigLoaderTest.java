@@ -36,6 +36,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void rotationIntervalTakesDaysAsTheReadmeWritesIt() throws IOException {
+    ProxyConfig config =
+        ConfigLoader.load(Optional.of(write("vault:\n  rotation_interval: 30d\n")), Map.of());
+    assertThat(config.vault().rotationInterval()).contains(Duration.ofDays(30));
+
+    Path weeks = write("vault:\n  rotation_interval: 4w\n");
+    assertThatThrownBy(() -> ConfigLoader.load(Optional.of(weeks), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vault.rotation_interval")
+        .hasMessageContaining("30d");
+  }
+
+  @Test
   void recordsWaitingInMemoryAreBoundedByConfiguration() throws IOException {
     ProxyConfig config =
         ConfigLoader.load(Optional.of(write("audit:\n  max_pending_records: 500\n")), Map.of());
@@ -138,7 +151,7 @@ class ConfigLoaderTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"500ms, 500", "30s, 30000", "2m, 120000", "1h, 3600000"})
+  @CsvSource({"500ms, 500", "30s, 30000", "2m, 120000", "1h, 3600000", "30d, 2592000000"})
   void durationsCarryTheirUnit(String text, long millis) {
     assertThat(Units.duration("k", text).toMillis()).isEqualTo(millis);
   }
