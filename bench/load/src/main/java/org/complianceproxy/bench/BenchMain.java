@@ -159,7 +159,9 @@ public final class BenchMain {
                 + (note.isEmpty() ? "" : "\n\n" + note));
     String notes =
         "Latency: open-loop runs count from each request's scheduled start (no coordinated"
-            + " omission); closed-loop runs from each send. For streams, latency is the whole"
+            + " omission), after an unrecorded lead-in at the same rate (2 s for the small chat,"
+            + " 1 s for the PII-dense and large prompts, on every path, as wrk2 calibrates);"
+            + " closed-loop runs from each send, after 0.5 s of unrecorded load. For streams, latency is the whole"
             + " stream and first byte is the first event (time to first token); the OpenAI"
             + " stand-in sends a first chunk with the role and no text at once, so for its streams"
             + " first byte is the time to open the stream, before any text. CPU: 100 % = one"
