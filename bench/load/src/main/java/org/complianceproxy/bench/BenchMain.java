@@ -167,7 +167,11 @@ public final class BenchMain {
             + " first byte is the time to open the stream, before any text. CPU: 100 % = one"
             + " core, over the run's wall time. All processes, the load generator included,"
             + " share the machine's cores. JIT CPU: what the JIT compiler threads (C1, C2) of the"
-            + " proxy and of the stand-in used while the row was measured, after the warm-up.\n";
+            + " proxy and of the stand-in used while the row was measured, after the warm-up."
+            + " Prompts: every small-chat, PII-dense and large-prompt request carries one e-mail"
+            + " address no earlier request carried (a counter), so the proxy stores one new token"
+            + " per request in its vault, as for a new turn of a conversation; its other items"
+            + " repeat, as earlier turns do.\n";
     String command = "bench/run-quick.sh";
     if (profile) {
       notes +=

@@ -5,7 +5,8 @@ import java.util.Random;
 /**
  * Chat request bodies of the scenarios: filler prose with synthetic personal data (Luhn-valid card
  * numbers, SSNs, e-mail addresses, phone numbers, IBANs) sprinkled in. Seeded, so every run sends
- * the same bytes. The text needs no JSON escaping.
+ * the same bytes, but for the fresh slot that {@link Workload} numbers per request. The text needs
+ * no JSON escaping.
  */
 final class Prompts {
   private static final String[] WORDS = {
@@ -42,6 +43,12 @@ final class Prompts {
     "FR14 2004 1010 0505 0001 3M02 606",
   };
 
+  /** Digits of {@link #FRESH_SLOT}, which {@link Workload} replaces with a counter per request. */
+  static final int FRESH_DIGITS = 10;
+
+  /** The local part of the e-mail address that {@link #text(int, int, boolean)} makes fresh. */
+  static final String FRESH_SLOT = "fresh" + "0".repeat(FRESH_DIGITS);
+
   private final Random random;
 
   Prompts(long seed) {
@@ -53,13 +60,28 @@ final class Prompts {
    * evenly through it.
    */
   String text(int chars, int piiItems) {
+    return text(chars, piiItems, false);
+  }
+
+  /**
+   * As {@link #text(int, int)}; with {@code fresh}, the first e-mail address (the third item) has
+   * the local part {@link #FRESH_SLOT}, so that every request of its {@link Workload} carries a
+   * value never sent before.
+   */
+  String text(int chars, int piiItems, boolean fresh) {
+    boolean freshPending = fresh;
     StringBuilder text = new StringBuilder(chars + 64);
     int gap = piiItems == 0 ? Integer.MAX_VALUE : Math.max(1, chars / (piiItems + 1));
     int nextPii = gap;
     int written = 0;
     while (text.length() < chars) {
       if (written < piiItems && text.length() >= nextPii) {
-        text.append(pii(written)).append(' ');
+        String item = pii(written);
+        if (freshPending && written % 5 == 2) {
+          item = FRESH_SLOT + "@example.com";
+          freshPending = false;
+        }
+        text.append(item).append(' ');
         written++;
         nextPii += gap;
       } else {

@@ -11,6 +11,9 @@ import java.util.Map;
  * The quick suite: every scenario of the issue, each sent directly to the stand-in, through nginx
  * and through the proxy, one after the other, in one run on one machine. Takes under five minutes.
  *
+ * <p>The small, PII-dense and large prompts each carry one e-mail address that no earlier request
+ * carried ({@link Workload}), so every one of them stores a new token in the vault.
+ *
  * <p>Scenarios: small non-streaming chats (4 KB, four PII items) open loop at 1,000 requests/s and
  * closed loop; PII-dense prompts (4 KB, 60 items); large prompts (200 KB); long streamed answers
  * (2,000 tokens at 100 tokens/s); many concurrent slow streams (5,000 streams of 12 tokens at 1
@@ -75,11 +78,12 @@ final class QuickSuite {
     Prompts prompts = new Prompts(7);
     String key = BenchStack.API_KEY;
     Workload small =
-        Workload.of("small", Prompts.chat("echo", prompts.text(4000, 4), false), key, false);
+        Workload.of("small", Prompts.chat("echo", prompts.text(4000, 4, true), false), key, false);
     Workload dense =
-        Workload.of("dense", Prompts.chat("echo", prompts.text(4000, 60), false), key, false);
+        Workload.of("dense", Prompts.chat("echo", prompts.text(4000, 60, true), false), key, false);
     Workload large =
-        Workload.of("large", Prompts.chat("echo", prompts.text(200_000, 50), false), key, false);
+        Workload.of(
+            "large", Prompts.chat("echo", prompts.text(200_000, 50, true), false), key, false);
     Workload longStream =
         Workload.of("long", Prompts.chat("paced-2000-100", prompts.text(400, 2), true), key, true);
     // 12 tokens of 4 chars: the prompt (about 40 chars, echoed back) must be shorter.

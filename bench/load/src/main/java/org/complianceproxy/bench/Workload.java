@@ -15,19 +15,30 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One request, sent again and again: a {@code POST} with a fixed JSON body and fixed headers. The
  * body is encoded once into a direct buffer that every send shares (writes cannot release it);
  * {@link #close()} releases it once no send is in flight any more.
  *
+ * <p>A body holding {@link Prompts#FRESH_SLOT} is sent as a copy with the slot's digits replaced by
+ * a counter this process never repeats, so that every request carries one value the proxy has never
+ * seen: it mints and stores a new token for it (a vault write), as for the new turn of a real
+ * conversation, while the rest of the body repeats what earlier turns sent.
+ *
  * @param name what the report calls it
  * @param path the request target, already percent-encoded
  * @param answer what a complete answer looks like
+ * @param freshAt where the digits of the body's fresh slot start, or -1 if it has none
  */
-record Workload(String name, String path, ByteBuf body, HttpHeaders headers, Answer answer)
+record Workload(
+    String name, String path, ByteBuf body, HttpHeaders headers, Answer answer, int freshAt)
     implements AutoCloseable {
   static final String CHAT_PATH = "/v1/chat/completions";
+
+  /** Numbers the fresh values of every workload of this process: no two requests share one. */
+  private static final AtomicLong FRESH = new AtomicLong();
 
   /** How the load generator tells a complete answer from a broken one (besides status 200). */
   enum Answer {
@@ -65,7 +76,15 @@ record Workload(String name, String path, ByteBuf body, HttpHeaders headers, Ans
             .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
             .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
     extraHeaders.forEach(headers::set);
-    return new Workload(name, path, body, headers, requireNonNull(answer, "answer"));
+    int slot = json.indexOf(Prompts.FRESH_SLOT);
+    // the slot's text is ASCII, and so is everything before it in the bench's prompts
+    int freshAt =
+        slot < 0
+            ? -1
+            : json.substring(0, slot).getBytes(StandardCharsets.UTF_8).length
+                + Prompts.FRESH_SLOT.length()
+                - Prompts.FRESH_DIGITS;
+    return new Workload(name, path, body, headers, requireNonNull(answer, "answer"), freshAt);
   }
 
   FullHttpRequest newRequest() {
@@ -73,9 +92,20 @@ record Workload(String name, String path, ByteBuf body, HttpHeaders headers, Ans
         HttpVersion.HTTP_1_1,
         HttpMethod.POST,
         path,
-        body.duplicate(),
+        freshAt < 0 ? body.duplicate() : freshBody(),
         headers,
         EmptyHttpHeaders.INSTANCE);
+  }
+
+  /** A copy of the body whose fresh slot holds the next number, zero-padded. */
+  private ByteBuf freshBody() {
+    ByteBuf copy = Unpooled.buffer(body.readableBytes()).writeBytes(body, 0, body.readableBytes());
+    long n = FRESH.incrementAndGet();
+    for (int i = Prompts.FRESH_DIGITS - 1; i >= 0; i--) {
+      copy.setByte(freshAt + i, '0' + (int) (n % 10));
+      n /= 10;
+    }
+    return copy;
   }
 
   int bodyBytes() {
