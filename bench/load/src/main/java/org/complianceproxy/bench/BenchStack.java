@@ -38,6 +38,7 @@ final class BenchStack implements AutoCloseable {
   private int proxyPort;
   private int adminPort;
   private int nginxPort;
+  private LocalKafka kafka;
 
   private BenchStack(Path workDir) {
     this.workDir = workDir;
@@ -66,6 +67,7 @@ final class BenchStack implements AutoCloseable {
               stack.bedrockPort,
               List.of("--max-recorded", "0", "--fragment-bytes", "4096"));
       LocalKafka kafka = LocalKafka.start(workDir.resolve("kafka"));
+      stack.kafka = kafka;
       stack.started.add(kafka);
       stack.startProxy(
           root.resolve("proxy-server/target/compliance-proxy.jar"),
@@ -80,6 +82,11 @@ final class BenchStack implements AutoCloseable {
       stack.close();
       throw e;
     }
+  }
+
+  /** The Kafka broker's process id (the proxy's audit trail). */
+  long kafkaPid() {
+    return kafka.pid();
   }
 
   int standInPort() {

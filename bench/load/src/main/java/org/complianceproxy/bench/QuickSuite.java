@@ -245,6 +245,8 @@ final class QuickSuite {
     double frontCompiler = jvm ? ProcessStats.compilerCpuSeconds(front.pid()) : Double.NaN;
     double standInCpu = ProcessStats.cpuSeconds(standInPid);
     double standInCompiler = ProcessStats.compilerCpuSeconds(standInPid);
+    long kafkaPid = stack.kafkaPid();
+    double kafkaCpu = ProcessStats.cpuSeconds(kafkaPid);
     long started = System.nanoTime();
     RunResult result;
     try (LoadGenerator generator = generator(upstream, via)) {
@@ -261,6 +263,7 @@ final class QuickSuite {
                 ? Double.NaN
                 : 100 * (ProcessStats.cpuSeconds(front.pid()) - frontCpu) / wall,
             100 * (ProcessStats.cpuSeconds(standInPid) - standInCpu) / wall,
+            100 * (ProcessStats.cpuSeconds(kafkaPid) - kafkaCpu) / wall,
             jvm ? ProcessStats.heapUsedMiB(front.pid()) : Double.NaN,
             front == null ? Double.NaN : ProcessStats.rssMiB(front.pid()),
             jvm

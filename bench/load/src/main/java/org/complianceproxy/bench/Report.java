@@ -39,15 +39,16 @@ final class Report {
     StringBuilder out = new StringBuilder();
     out.append(
         "| scenario | load | via | req/s | p50 ms | p99 ms | p99.9 ms | first byte p50 ms |"
-            + " first byte p99 ms | errors | CPU % nginx/proxy | CPU % stand-in |"
+            + " first byte p99 ms | errors | CPU % nginx/proxy | CPU % stand-in | CPU % Kafka |"
             + " proxy heap MiB | RSS MiB | JIT CPU s proxy / stand-in |\n");
-    out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Row row : rows) {
       RunResult r = row.result();
       out.append(
           String.format(
               Locale.ROOT,
-              "| %s | %s | %s | %.0f | %s | %s | %s | %s | %s | %d | %s | %.0f | %s | %s | %s /"
+              "| %s | %s | %s | %.0f | %s | %s | %s | %s | %s | %d | %s | %.0f | %.0f | %s | %s |"
+                  + " %s /"
                   + " %.2f |\n",
               row.scenario(),
               row.load(),
@@ -61,6 +62,7 @@ final class Report {
               r.errors(),
               number(row.frontCpuPercent()),
               row.standInCpuPercent(),
+              row.kafkaCpuPercent(),
               number(row.heapMiB()),
               number(row.rssMiB()),
               Double.isNaN(row.proxyCompilerSeconds())

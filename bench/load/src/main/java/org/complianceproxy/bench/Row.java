@@ -8,6 +8,7 @@ package org.complianceproxy.bench;
  * @param via {@code direct}, {@code nginx} or {@code proxy}
  * @param frontCpuPercent CPU used by nginx or the proxy during the run (100 = one core); NaN direct
  * @param standInCpuPercent CPU used by the stand-in during the run
+ * @param kafkaCpuPercent CPU used by the Kafka broker (the proxy's audit trail) during the run
  * @param heapMiB the proxy's used Java heap after the run; NaN for the others
  * @param rssMiB resident memory of nginx or the proxy after the run; NaN direct
  * @param proxyCompilerSeconds CPU seconds of the proxy's JIT compiler threads during the run; NaN
@@ -21,6 +22,7 @@ record Row(
     RunResult result,
     double frontCpuPercent,
     double standInCpuPercent,
+    double kafkaCpuPercent,
     double heapMiB,
     double rssMiB,
     double proxyCompilerSeconds,

@@ -112,11 +112,12 @@ class LoadGeneratorTest {
                 result,
                 Double.NaN,
                 10,
+                0,
                 Double.NaN,
                 1,
                 Double.NaN,
                 0.25),
-            new Row(QuickSuite.SMALL_OPEN, "open", "proxy", result, 50, 10, 100, 300, 0.5, 0),
+            new Row(QuickSuite.SMALL_OPEN, "open", "proxy", result, 50, 10, 5, 100, 300, 0.5, 0),
             new Row(
                 QuickSuite.SMALL_CLOSED,
                 "closed",
@@ -124,11 +125,12 @@ class LoadGeneratorTest {
                 result,
                 40,
                 10,
+                0,
                 Double.NaN,
                 30,
                 Double.NaN,
                 0),
-            new Row(QuickSuite.SMALL_CLOSED, "closed", "proxy", result, 90, 10, 100, 300, 0, 0));
+            new Row(QuickSuite.SMALL_CLOSED, "closed", "proxy", result, 90, 10, 5, 100, 300, 0, 0));
     Report report = new Report(rows, "test machine");
 
     String markdown = report.markdown("t", "cmd", "");

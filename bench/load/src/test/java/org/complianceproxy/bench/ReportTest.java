@@ -36,6 +36,6 @@ class ReportTest {
       firstByte.recordValue(micros);
     }
     RunResult result = new RunResult(latency, firstByte, QuickSuite.MANY_STREAMS_COUNT, 0, 10, 100);
-    return new Row(scenario, "load", via, result, 50, 10, 100, 300, 0, 0);
+    return new Row(scenario, "load", via, result, 50, 10, 5, 100, 300, 0, 0);
   }
 }

@@ -128,6 +128,12 @@ public final class LocalKafka implements AutoCloseable {
     return workDir.resolve("broker.log");
   }
 
+  /** The broker's process id, for its CPU figures; -1 while it is stopped. */
+  public long pid() {
+    Process p = process;
+    return p != null && p.isAlive() ? p.pid() : -1;
+  }
+
   /** True while the broker process is alive. */
   public boolean isRunning() {
     Process p = process;
