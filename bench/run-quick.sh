@@ -5,7 +5,7 @@
 # 127.0.0.1. Warms the JVMs up until their JIT compilers settle (at most 40 s), then measures.
 # Prints the table and writes bench/reports/latest.md.
 # Options go to the runner: --out FILE, --only TEXT, --scale X, --profile, --keep-work,
-# --warm-up-cap SECONDS (0 measures cold), --proxy-java-opts "...".
+# --warm-up-cap SECONDS (0 measures cold), --proxy-java-opts "...", --proxy-java PATH.
 # Builds the jars first when they are missing (BENCH_REBUILD=1 forces it).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -23,6 +23,7 @@ import java.util.stream.Stream;
  * --out FILE             report file (default: bench/reports/latest.md under the root)
  * --scale X              multiply every measured duration by X (default 1)
  * --proxy-java-opts S    extra JVM options of the proxy, e.g. "-XX:StartFlightRecording=..."
+ * --proxy-java PATH      the java launcher of the proxy (default: the one running the bench)
  * --keep-work            keep the work directory (logs, Kafka data) instead of deleting it
  * --only TEXT            run only the scenarios whose name contains TEXT (e.g. "small chat")
  * --warm-up-cap S        warm the JVMs up for at most S seconds before measuring (default
@@ -34,6 +35,7 @@ import java.util.stream.Stream;
 public final class BenchMain {
   private static final String USAGE =
       "usage: bench.jar profile FILE.jfr | bench.jar quick [--root DIR] [--out FILE] [--scale X] [--proxy-java-opts S]"
+          + " [--proxy-java PATH]"
           + " [--keep-work] [--only TEXT] [--warm-up-cap S] [--profile] [--note TEXT]";
 
   /** The longest warm-up (seconds): the quick suite must stay under five minutes in all. */
@@ -54,6 +56,7 @@ public final class BenchMain {
     Path out = null;
     double scale = 1;
     String proxyOptions = "";
+    String proxyJava = BenchStack.javaBin();
     boolean keepWork = false;
     String only = "";
     boolean profile = false;
@@ -65,6 +68,7 @@ public final class BenchMain {
         case "--out" -> out = Path.of(value(args, ++i));
         case "--scale" -> scale = Double.parseDouble(value(args, ++i));
         case "--proxy-java-opts" -> proxyOptions = value(args, ++i);
+        case "--proxy-java" -> proxyJava = value(args, ++i);
         case "--keep-work" -> keepWork = true;
         case "--only" -> only = value(args, ++i);
         case "--warm-up-cap" ->
@@ -85,6 +89,7 @@ public final class BenchMain {
             root,
             out,
             scale,
+            proxyJava,
             BenchStack.splitOptions(proxyOptions),
             keepWork,
             only,
@@ -97,6 +102,7 @@ public final class BenchMain {
       Path root,
       Path out,
       double scale,
+      String proxyJava,
       List<String> proxyOptions,
       boolean keepWork,
       String only,
@@ -117,7 +123,7 @@ public final class BenchMain {
     String loadAtStart = Machine.loadAverage();
     List<Row> rows;
     String run;
-    try (BenchStack stack = BenchStack.start(root, work, proxyOptions)) {
+    try (BenchStack stack = BenchStack.start(root, work, proxyJava, proxyOptions)) {
       System.out.println(
           "bench: stand-in :"
               + stack.standInPort()
@@ -129,7 +135,9 @@ public final class BenchMain {
       rows = suite.run();
       run =
           suite.warmUp().describe()
-              + "\n\nThe proxy ran with the JVM options "
+              + "\n\nThe proxy ran on "
+              + BenchStack.javaVersion(proxyJava)
+              + " with the JVM options "
               + ProcessStats.jvmOptions(stack.proxy().pid())
               + ".";
       String dlp =
@@ -174,6 +182,12 @@ public final class BenchMain {
             + " per request in its vault, as for a new turn of a conversation; its other items"
             + " repeat, as earlier turns do.\n";
     String command = "bench/run-quick.sh";
+    if (!proxyJava.equals(BenchStack.javaBin())) {
+      command += " --proxy-java " + proxyJava;
+    }
+    if (!proxyOptions.isEmpty() && !profile) {
+      command += " --proxy-java-opts \"" + String.join(" ", proxyOptions) + "\"";
+    }
     if (profile) {
       notes +=
           "\n## Where the proxy's time goes\n\nThis run recorded the proxy with JFR, which"

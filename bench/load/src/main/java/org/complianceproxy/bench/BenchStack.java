@@ -39,6 +39,7 @@ final class BenchStack implements AutoCloseable {
   private int adminPort;
   private int nginxPort;
   private LocalKafka kafka;
+  private String proxyJava;
 
   private BenchStack(Path workDir) {
     this.workDir = workDir;
@@ -46,11 +47,13 @@ final class BenchStack implements AutoCloseable {
 
   /**
    * @param root the repository root, where the proxy and stand-in jars were built
+   * @param proxyJava the {@code java} launcher that runs the proxy
    * @param proxyJavaOptions extra JVM options for the proxy (e.g. to record a JFR profile)
    */
-  static BenchStack start(Path root, Path workDir, List<String> proxyJavaOptions)
+  static BenchStack start(Path root, Path workDir, String proxyJava, List<String> proxyJavaOptions)
       throws InterruptedException {
     BenchStack stack = new BenchStack(workDir);
+    stack.proxyJava = proxyJava;
     try {
       Files.createDirectories(workDir);
       Path standInJar = root.resolve("bench/stand-in/target/stand-in.jar");
@@ -175,7 +178,7 @@ final class BenchStack implements AutoCloseable {
     // one upstream connection for its whole length.
     Files.writeString(config, "openai:\n  max_connections_per_loop: 8192\n");
     List<String> command = new ArrayList<>();
-    command.add(javaBin());
+    command.add(proxyJava);
     command.addAll(javaOptions);
     command.addAll(List.of("-jar", jar.toString(), "serve", "--config", config.toString()));
     proxy =
@@ -257,6 +260,21 @@ final class BenchStack implements AutoCloseable {
 
   static String javaBin() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** The first line {@code java -version} prints, e.g. {@code openjdk version "17.0.15"}. */
+  static String javaVersion(String java) {
+    try {
+      Process process = new ProcessBuilder(java, "-version").redirectErrorStream(true).start();
+      String out = new String(process.getInputStream().readAllBytes()).trim();
+      process.waitFor();
+      return out.isEmpty() ? "unknown" : out.split("\n")[0];
+    } catch (IOException e) {
+      return "unknown (" + e.getMessage() + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "unknown";
+    }
   }
 
   static List<String> splitOptions(String options) {
