@@ -58,7 +58,7 @@ final class ChatExchange extends AbstractExchange implements UpstreamListener {
   private ScheduledFuture<?> responseTimeout;
   private HttpResponse upstreamHead;
   private boolean upstreamKeepAlive;
-  private ByteArrayOutputStream buffered;
+  private AnswerBuffer buffered;
   private SseDecoder sseDecoder;
   private ChatStreamRestorer streamRestorer;
   // findings of the output policy in the answer, for the summary
@@ -243,7 +243,7 @@ final class ChatExchange extends AbstractExchange implements UpstreamListener {
       phase = Phase.DISCARDING;
     } else {
       phase = Phase.PASSING_UPSTREAM_ERROR;
-      buffered = new ByteArrayOutputStream();
+      buffered = life.answerBuffer(head);
     }
   }
 
@@ -290,7 +290,7 @@ final class ChatExchange extends AbstractExchange implements UpstreamListener {
         done(HttpResponseStatus.OK.code(), "ok");
       }
       case BUFFERING -> {
-        byte[] body = buffered.toByteArray();
+        byte[] body = buffered.bytes();
         ChatCompletionRestorer restorer =
             new ChatCompletionRestorer(
                 sanitized.restoreTable(), life, life.outputCheck(() -> outputFindings++));
@@ -307,7 +307,7 @@ final class ChatExchange extends AbstractExchange implements UpstreamListener {
       case PASSING_UPSTREAM_ERROR -> {
         // The upstream's own error (400, 404, 429...) in OpenAI's shape; it saw tokens only, so
         // it can only quote tokens back.
-        byte[] body = buffered.toByteArray();
+        byte[] body = buffered.bytes();
         releaseUpstream(upstreamKeepAlive);
         int status = upstreamHead.status().code();
         respond(
