@@ -12,6 +12,9 @@ import org.complianceproxy.proxy.token.TokenLookup.Restoration;
  */
 public final class Restorer {
 
+  // Chars beyond the text's length a restored text gets room for before its builder must grow.
+  private static final int RESTORE_SLACK = 64;
+
   private Restorer() {}
 
   /**
@@ -63,6 +66,11 @@ public final class Restorer {
       String token = text.subSequence(i, end).toString();
       Restoration restoration = lookup.lookup(token);
       if (restoration != null) {
+        if (emitted == 0) {
+          // the first restore: room for the whole text at once (originals are about as long as
+          // their tokens), instead of growing from the empty builder restoreAll starts with
+          out.ensureCapacity(out.length() + text.length() + RESTORE_SLACK);
+        }
         out.append(text, emitted, i).append(restoration.original());
         emitted = end;
         listener.restored(token, restoration, field);
