@@ -224,6 +224,27 @@ final class ExchangeLifecycle implements RestoreListener {
     ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)));
   }
 
+  /**
+   * Writes {@code pieces}, in order, as one chunk of the answer (nothing when all are empty): they
+   * are wrapped side by side, not copied into one array, and must not change.
+   */
+  void writeContent(List<byte[]> pieces) {
+    if (pieces.size() == 1) {
+      writeContent(pieces.get(0));
+      return;
+    }
+    // wrappedBuffer skips empty arrays, and gives the empty buffer when nothing is left
+    ByteBuf content = Unpooled.wrappedBuffer(pieces.toArray(new byte[0][]));
+    if (!content.isReadable()) {
+      content.release();
+      return;
+    }
+    if (firstByteNanos < 0) {
+      firstByteNanos = System.nanoTime();
+    }
+    ctx.writeAndFlush(new DefaultHttpContent(content));
+  }
+
   /** Ends a chunked answer. */
   void writeEnd() {
     ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
