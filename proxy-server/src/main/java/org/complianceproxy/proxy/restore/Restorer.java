@@ -12,9 +12,6 @@ import org.complianceproxy.proxy.token.TokenLookup.Restoration;
  */
 public final class Restorer {
 
-  // Chars beyond the text's length a restored text gets room for before its builder must grow.
-  private static final int RESTORE_SLACK = 64;
-
   private Restorer() {}
 
   /**
@@ -67,9 +64,9 @@ public final class Restorer {
       Restoration restoration = lookup.lookup(token);
       if (restoration != null) {
         if (emitted == 0) {
-          // the first restore: room for the whole text at once (originals are about as long as
-          // their tokens), instead of growing from the empty builder restoreAll starts with
-          out.ensureCapacity(out.length() + text.length() + RESTORE_SLACK);
+          // the first restore: room for the whole text at once, with an eighth to spare (originals
+          // are about as long as their tokens), instead of growing from an empty builder
+          out.ensureCapacity(out.length() + text.length() + text.length() / 8 + 16);
         }
         out.append(text, emitted, i).append(restoration.original());
         emitted = end;

@@ -229,6 +229,9 @@ final class ExchangeLifecycle implements RestoreListener {
    * are wrapped side by side, not copied into one array, and must not change.
    */
   void writeContent(List<byte[]> pieces) {
+    if (pieces.isEmpty()) {
+      return;
+    }
     if (pieces.size() == 1) {
       writeContent(pieces.get(0));
       return;
