@@ -129,17 +129,8 @@ class RestorePathEquivalenceTest {
 
   private static final Gen<String> KNOWN_TOKENS = SeededRandom.of(CARD, EMAIL, SSN, NAME);
 
-  /** Well-formed tokens (tag of 2..12 characters, Crockford body) that are not known. */
-  private static final Gen<String> FOREIGN_TOKENS =
-      random -> {
-        char first = (char) SeededRandom.between(random, 'A', 'Z');
-        String rest =
-            SeededRandom.strings(
-                    SeededRandom.charRange('A', 'Z') + SeededRandom.charRange('0', '9'), 1, 11)
-                .next(random);
-        String body = SeededRandom.strings(TokenGrammar.ALPHABET, 10, 10).next(random);
-        return "<<" + first + rest + "_" + body + ">>";
-      };
+  /** Well-formed tokens that are not known. */
+  private static final Gen<String> FOREIGN_TOKENS = StreamRestorerTest.UNKNOWN_TOKENS;
 
   /** A known token with one character (or nothing) inserted at a random inner position. */
   private static final Gen<String> BROKEN =
