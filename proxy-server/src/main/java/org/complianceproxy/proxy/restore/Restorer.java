@@ -64,9 +64,9 @@ public final class Restorer {
       Restoration restoration = lookup.lookup(token);
       if (restoration != null) {
         if (emitted == 0) {
-          // the first restore: room for the whole text at once, with an eighth to spare (originals
-          // are about as long as their tokens), instead of growing from an empty builder
-          out.ensureCapacity(out.length() + text.length() + text.length() / 8 + 16);
+          // the first restore: room for the whole text at once, a little to spare (originals are
+          // about as long as their tokens), instead of growing from an empty builder
+          out.ensureCapacity(out.length() + text.length() + text.length() / 32 + 32);
         }
         out.append(text, emitted, i).append(restoration.original());
         emitted = end;
