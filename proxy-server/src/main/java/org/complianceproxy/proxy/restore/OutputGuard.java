@@ -307,8 +307,15 @@ public final class OutputGuard {
    * the next scan needs.
    */
   private String release(String w, int release, List<Finding> found) {
-    StringBuilder out = new StringBuilder(release - held);
-    apply(w, held, release, found, windowOffset, out);
+    String out;
+    if (found.isEmpty()) {
+      // nothing to apply (the usual piece): the released text as it is, in one copy
+      out = w.substring(held, release);
+    } else {
+      StringBuilder applied = new StringBuilder(release - held);
+      apply(w, held, release, found, windowOffset, applied);
+      out = applied.toString();
+    }
     held = release;
     // the context starts at the beginning of a word, so a cut word (or token) cannot look like a
     // value or a context word; a word longer than the slack is cut after all
@@ -321,7 +328,7 @@ public final class OutputGuard {
       windowOffset += keep;
       held -= keep;
     }
-    return out.toString();
+    return out;
   }
 
   /**

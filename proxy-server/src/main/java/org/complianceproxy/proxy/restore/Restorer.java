@@ -63,6 +63,11 @@ public final class Restorer {
       String token = text.subSequence(i, end).toString();
       Restoration restoration = lookup.lookup(token);
       if (restoration != null) {
+        if (emitted == 0) {
+          // the first restore: room for the whole text at once, a little to spare (originals are
+          // about as long as their tokens), instead of growing from an empty builder
+          out.ensureCapacity(out.length() + text.length() + text.length() / 32 + 32);
+        }
         out.append(text, emitted, i).append(restoration.original());
         emitted = end;
         listener.restored(token, restoration, field);

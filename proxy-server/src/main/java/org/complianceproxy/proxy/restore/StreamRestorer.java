@@ -45,15 +45,20 @@ public final class StreamRestorer {
     } else {
       text = held.append(piece);
     }
-    StringBuilder out = new StringBuilder(text.length());
+    // empty until the first restore, which sizes it for the whole text (Restorer.restoreTokens)
+    StringBuilder out = new StringBuilder(0);
     int emitted = Restorer.restoreTokens(text, lookup, field, listener, out);
     // No complete token ends after the held-back start: a proper prefix never contains one.
     int hold = TokenGrammar.heldBackStart(text, emitted);
-    out.append(text, emitted, hold);
-    String released = out.toString();
-    String rest = text.subSequence(hold, text.length()).toString();
-    held.setLength(0);
-    held.append(rest);
+    String released =
+        emitted == 0
+            ? text.subSequence(0, hold).toString()
+            : out.append(text, emitted, hold).toString();
+    if (text == held) {
+      held.delete(0, hold);
+    } else {
+      held.append(text, hold, text.length());
+    }
     return released;
   }
 

@@ -7,6 +7,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.complianceproxy.proxy.bedrock.AnswerRestorer;
 import org.complianceproxy.proxy.bedrock.ChatToConverse;
 import org.complianceproxy.proxy.bedrock.ConverseToChat;
@@ -145,10 +147,10 @@ final class BedrockChatExchange extends AbstractExchange implements BedrockAnswe
   }
 
   private void stream(byte[] bytes) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    streamRestorer.feed(
-        ByteBuffer.wrap(bytes), message -> out.writeBytes(translator.event(message)));
-    life.writeContent(out.toByteArray());
+    // the translated events go out side by side in one chunk, each array as the translator made it
+    List<byte[]> out = new ArrayList<>(2);
+    streamRestorer.feed(ByteBuffer.wrap(bytes), message -> out.add(translator.event(message)));
+    life.writeContent(out);
   }
 
   @Override
@@ -156,10 +158,10 @@ final class BedrockChatExchange extends AbstractExchange implements BedrockAnswe
     try {
       switch (phase) {
         case STREAMING -> {
-          ByteArrayOutputStream out = new ByteArrayOutputStream();
-          streamRestorer.finish(message -> out.writeBytes(translator.event(message)));
-          out.writeBytes(ConverseToChat.done());
-          life.writeContent(out.toByteArray());
+          List<byte[]> out = new ArrayList<>(2);
+          streamRestorer.finish(message -> out.add(translator.event(message)));
+          out.add(ConverseToChat.done());
+          life.writeContent(out);
           life.usage(translator.usage());
           life.writeEnd();
           done(HttpResponseStatus.OK.code(), "ok");

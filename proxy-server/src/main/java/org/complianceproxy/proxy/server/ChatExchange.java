@@ -16,7 +16,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.complianceproxy.proxy.chat.ChatCompletionRestorer;
@@ -58,7 +59,7 @@ final class ChatExchange extends AbstractExchange implements UpstreamListener {
   private ScheduledFuture<?> responseTimeout;
   private HttpResponse upstreamHead;
   private boolean upstreamKeepAlive;
-  private ByteArrayOutputStream buffered;
+  private AnswerBuffer buffered;
   private SseDecoder sseDecoder;
   private ChatStreamRestorer streamRestorer;
   // findings of the output policy in the answer, for the summary
@@ -243,7 +244,7 @@ final class ChatExchange extends AbstractExchange implements UpstreamListener {
       phase = Phase.DISCARDING;
     } else {
       phase = Phase.PASSING_UPSTREAM_ERROR;
-      buffered = new ByteArrayOutputStream();
+      buffered = life.answerBuffer(head);
     }
   }
 
@@ -255,16 +256,17 @@ final class ChatExchange extends AbstractExchange implements UpstreamListener {
           return;
         }
         byte[] bytes = ByteBufUtil.getBytes(buf);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length + 64);
+        // the events' bytes go out side by side in one chunk, each array as the restorer made it
+        List<byte[]> out = new ArrayList<>(2);
         try {
           sseDecoder.decode(
-              bytes, 0, bytes.length, event -> out.writeBytes(streamRestorer.restore(event)));
+              bytes, 0, bytes.length, event -> out.add(streamRestorer.restore(event)));
         } catch (SseEventTooLargeException e) {
           throw new ProxyException(
               ProxyError.UPSTREAM_BAD_RESPONSE,
               "The upstream model service sent an oversized event.");
         }
-        writeToClient(out.toByteArray());
+        writeToClient(out);
       }
       case BUFFERING, PASSING_UPSTREAM_ERROR -> {
         life.appendBuffered(buffered, buf);
@@ -278,19 +280,16 @@ final class ChatExchange extends AbstractExchange implements UpstreamListener {
   private void upstreamComplete() {
     switch (phase) {
       case STREAMING -> {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] incomplete = sseDecoder.finish();
-        out.writeBytes(streamRestorer.finish());
         // An event without its closing blank line is passed on as it came; restorers flushed first.
-        out.writeBytes(incomplete);
-        writeToClient(out.toByteArray());
+        writeToClient(List.of(streamRestorer.finish(), incomplete));
         life.usage(streamRestorer.usage());
         releaseUpstream(upstreamKeepAlive);
         life.writeEnd();
         done(HttpResponseStatus.OK.code(), "ok");
       }
       case BUFFERING -> {
-        byte[] body = buffered.toByteArray();
+        byte[] body = buffered.bytes();
         ChatCompletionRestorer restorer =
             new ChatCompletionRestorer(
                 sanitized.restoreTable(), life, life.outputCheck(() -> outputFindings++));
@@ -307,7 +306,7 @@ final class ChatExchange extends AbstractExchange implements UpstreamListener {
       case PASSING_UPSTREAM_ERROR -> {
         // The upstream's own error (400, 404, 429...) in OpenAI's shape; it saw tokens only, so
         // it can only quote tokens back.
-        byte[] body = buffered.toByteArray();
+        byte[] body = buffered.bytes();
         releaseUpstream(upstreamKeepAlive);
         int status = upstreamHead.status().code();
         respond(
@@ -374,11 +373,15 @@ final class ChatExchange extends AbstractExchange implements UpstreamListener {
   }
 
   /** Writes a chunk; stops reading the upstream while the client cannot take more. */
-  private void writeToClient(byte[] bytes) {
-    if (bytes.length == 0) {
+  private void writeToClient(List<byte[]> pieces) {
+    int length = 0;
+    for (byte[] piece : pieces) {
+      length += piece.length;
+    }
+    if (length == 0) {
       return;
     }
-    life.writeContent(bytes);
+    life.writeContent(pieces);
     if (!ctx.channel().isWritable() && upstream != null) {
       upstream.config().setAutoRead(false);
     }

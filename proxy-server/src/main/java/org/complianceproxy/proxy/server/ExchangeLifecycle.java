@@ -15,8 +15,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -171,15 +169,9 @@ final class ExchangeLifecycle implements RestoreListener {
   }
 
   /** As {@link #appendBuffered(ByteArrayOutputStream, byte[])}, copying straight from a buffer. */
-  void appendBuffered(ByteArrayOutputStream buffered, ByteBuf content) {
-    int length = content.readableBytes();
-    requireRoom(buffered, length);
-    try {
-      content.getBytes(content.readerIndex(), buffered, length);
-    } catch (IOException e) {
-      // a ByteArrayOutputStream does not throw
-      throw new UncheckedIOException(e);
-    }
+  void appendBuffered(AnswerBuffer buffered, ByteBuf content) {
+    requireRoom(buffered, content.readableBytes());
+    buffered.write(content);
   }
 
   // Throws when a buffered answer would grow beyond the configured response limit.
@@ -196,10 +188,10 @@ final class ExchangeLifecycle implements RestoreListener {
    * A buffer for a whole answer: sized for the length the upstream announced (within the response
    * limit), so that collecting it copies each byte once.
    */
-  ByteArrayOutputStream answerBuffer(HttpResponse head) {
+  AnswerBuffer answerBuffer(HttpResponse head) {
     long announced = HttpUtil.getContentLength(head, -1L);
     long max = services.config().limits().maxResponseBytes();
-    return new ByteArrayOutputStream(
+    return new AnswerBuffer(
         announced > 0 ? (int) Math.min(Math.min(announced, max), 1 << 20) : 1024);
   }
 
@@ -230,6 +222,30 @@ final class ExchangeLifecycle implements RestoreListener {
       firstByteNanos = System.nanoTime();
     }
     ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)));
+  }
+
+  /**
+   * Writes {@code pieces}, in order, as one chunk of the answer (nothing when all are empty): they
+   * are wrapped side by side, not copied into one array, and must not change.
+   */
+  void writeContent(List<byte[]> pieces) {
+    if (pieces.isEmpty()) {
+      return;
+    }
+    if (pieces.size() == 1) {
+      writeContent(pieces.get(0));
+      return;
+    }
+    // wrappedBuffer skips empty arrays, and gives the empty buffer when nothing is left
+    ByteBuf content = Unpooled.wrappedBuffer(pieces.toArray(new byte[0][]));
+    if (!content.isReadable()) {
+      content.release();
+      return;
+    }
+    if (firstByteNanos < 0) {
+      firstByteNanos = System.nanoTime();
+    }
+    ctx.writeAndFlush(new DefaultHttpContent(content));
   }
 
   /** Ends a chunked answer. */

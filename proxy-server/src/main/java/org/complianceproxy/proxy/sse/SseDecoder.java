@@ -45,8 +45,10 @@ public final class SseDecoder {
   // No line has been read yet, so a BOM may still start the stream.
   private boolean atStreamStart = true;
 
-  // Fields of the event in progress.
-  private StringBuilder data;
+  // Fields of the event in progress. The data of one line (the usual event) is kept as the String
+  // decoded from it; a second data line starts the builder that joins them.
+  private String data;
+  private StringBuilder dataLines;
   private String type;
   private String id;
   private long retryMillis = -1;
@@ -147,12 +149,7 @@ public final class SseDecoder {
   }
 
   private SseEvent dispatch() {
-    String eventData = null;
-    if (data != null) {
-      // Every data line appended a '\n'; the last one is not part of the data.
-      data.setLength(data.length() - 1);
-      eventData = data.toString();
-    }
+    String eventData = dataLines != null ? dataLines.toString() : data;
     SseEvent event = new SseEvent(Arrays.copyOf(buf, size), type, eventData, id, retryMillis);
     reset();
     return event;
@@ -162,6 +159,7 @@ public final class SseDecoder {
     size = 0;
     lineStart = 0;
     data = null;
+    dataLines = null;
     type = null;
     id = null;
     retryMillis = -1;
@@ -182,10 +180,16 @@ public final class SseDecoder {
     }
     int nameLength = colon - from;
     if (is("data", from, nameLength)) {
+      String line = utf8(valueStart, to);
       if (data == null) {
-        data = new StringBuilder(to - valueStart + 1);
+        data = line;
+      } else {
+        // lines are joined with '\n', as the format says
+        if (dataLines == null) {
+          dataLines = new StringBuilder(data.length() + line.length() + 16).append(data);
+        }
+        dataLines.append('\n').append(line);
       }
-      data.append(utf8(valueStart, to)).append('\n');
     } else if (is("event", from, nameLength)) {
       type = utf8(valueStart, to);
     } else if (is("id", from, nameLength)) {

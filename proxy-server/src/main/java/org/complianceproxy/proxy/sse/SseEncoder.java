@@ -33,6 +33,10 @@ public final class SseEncoder {
     if (id != null && id.indexOf('\0') >= 0) {
       throw new IllegalArgumentException("id: contains NUL (expected: none)");
     }
+    if (type == null && id == null && data.indexOf('\n') < 0 && data.indexOf('\r') < 0) {
+      // the usual event, one data line: the concatenation is sized exactly, then encoded once
+      return ("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8);
+    }
     StringBuilder out = new StringBuilder(data.length() + 16);
     if (type != null) {
       out.append("event: ").append(type).append('\n');

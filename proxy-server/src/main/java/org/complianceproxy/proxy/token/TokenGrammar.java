@@ -3,7 +3,6 @@ package org.complianceproxy.proxy.token;
 import static java.util.Objects.requireNonNull;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -119,11 +118,15 @@ public final class TokenGrammar {
     if (spans.isEmpty()) {
       return text;
     }
-    char[] chars = text.toCharArray();
+    // A builder copied from the text keeps its compact (Latin-1) form, and so does '_', so the
+    // blanked text costs one copy of its bytes and one for the result, with no char[] in between.
+    StringBuilder blanked = new StringBuilder(text);
     for (Span span : spans) {
-      Arrays.fill(chars, span.start() + 2, span.end() - 2, '_');
+      for (int i = span.start() + 2, end = span.end() - 2; i < end; i++) {
+        blanked.setCharAt(i, '_');
+      }
     }
-    return new String(chars);
+    return blanked.toString();
   }
 
   /**

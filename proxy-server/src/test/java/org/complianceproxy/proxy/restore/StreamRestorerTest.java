@@ -185,7 +185,7 @@ class StreamRestorerTest {
   private static final Gen<String> KNOWN_TOKENS = SeededRandom.of(CARD, EMAIL, SSN);
 
   /** Well-formed tokens (tag of 2..12 characters, Crockford body) that are not known. */
-  private static final Gen<String> UNKNOWN_TOKENS =
+  static final Gen<String> UNKNOWN_TOKENS =
       random -> {
         char first = (char) SeededRandom.between(random, 'A', 'Z');
         String rest =
