@@ -121,6 +121,8 @@ public final class BenchMain {
     Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     long startedNanos = System.nanoTime();
     String loadAtStart = Machine.loadAverage();
+    String disk = Machine.syncLatency(work);
+    System.out.println("bench: " + disk);
     List<Row> rows;
     String run;
     try (BenchStack stack = BenchStack.start(root, work, proxyJava, proxyOptions)) {
@@ -139,7 +141,8 @@ public final class BenchMain {
               + BenchStack.javaVersion(proxyJava)
               + " with the JVM options "
               + ProcessStats.jvmOptions(stack.proxy().pid())
-              + ".";
+              + ".\n\n"
+              + disk;
       String dlp =
           String.format(
               "During the run the proxy counted %d findings, %d restored tokens and %d errors"
