@@ -24,6 +24,8 @@ import java.util.stream.Stream;
  * --scale X              multiply every measured duration by X (default 1)
  * --proxy-java-opts S    extra JVM options of the proxy, e.g. "-XX:StartFlightRecording=..."
  * --proxy-java PATH      the java launcher of the proxy (default: the one running the bench)
+ * --repeated-values      every request repeats one body, so the proxy stores no new token (by
+ *                        default each carries one value never sent before)
  * --keep-work            keep the work directory (logs, Kafka data) instead of deleting it
  * --only TEXT            run only the scenarios whose name contains TEXT (e.g. "small chat")
  * --warm-up-cap S        warm the JVMs up for at most S seconds before measuring (default
@@ -35,7 +37,7 @@ import java.util.stream.Stream;
 public final class BenchMain {
   private static final String USAGE =
       "usage: bench.jar profile FILE.jfr | bench.jar quick [--root DIR] [--out FILE] [--scale X] [--proxy-java-opts S]"
-          + " [--proxy-java PATH]"
+          + " [--proxy-java PATH] [--repeated-values]"
           + " [--keep-work] [--only TEXT] [--warm-up-cap S] [--profile] [--note TEXT]";
 
   /** The longest warm-up (seconds): the quick suite must stay under five minutes in all. */
@@ -57,6 +59,7 @@ public final class BenchMain {
     double scale = 1;
     String proxyOptions = "";
     String proxyJava = BenchStack.javaBin();
+    boolean freshValues = true;
     boolean keepWork = false;
     String only = "";
     boolean profile = false;
@@ -69,6 +72,7 @@ public final class BenchMain {
         case "--scale" -> scale = Double.parseDouble(value(args, ++i));
         case "--proxy-java-opts" -> proxyOptions = value(args, ++i);
         case "--proxy-java" -> proxyJava = value(args, ++i);
+        case "--repeated-values" -> freshValues = false;
         case "--keep-work" -> keepWork = true;
         case "--only" -> only = value(args, ++i);
         case "--warm-up-cap" ->
@@ -91,6 +95,7 @@ public final class BenchMain {
             scale,
             proxyJava,
             BenchStack.splitOptions(proxyOptions),
+            freshValues,
             keepWork,
             only,
             warmUpCap,
@@ -104,6 +109,7 @@ public final class BenchMain {
       double scale,
       String proxyJava,
       List<String> proxyOptions,
+      boolean freshValues,
       boolean keepWork,
       String only,
       Duration warmUpCap,
@@ -133,7 +139,7 @@ public final class BenchMain {
               + stack.nginxPort()
               + ", proxy :"
               + stack.proxyPort());
-      QuickSuite suite = new QuickSuite(stack, scale, only, warmUpCap);
+      QuickSuite suite = new QuickSuite(stack, scale, only, warmUpCap, freshValues);
       rows = suite.run();
       run =
           suite.warmUp().describe()
@@ -180,11 +186,18 @@ public final class BenchMain {
             + " share the machine's cores; the Kafka broker works for the proxy's audit trail"
             + " only, so its CPU in the direct and nginx rows is its idle cost. JIT CPU: what the JIT compiler threads (C1, C2) of the"
             + " proxy and of the stand-in used while the row was measured, after the warm-up."
-            + " Prompts: every small-chat, PII-dense and large-prompt request carries one e-mail"
-            + " address no earlier request carried (a counter), so the proxy stores one new token"
-            + " per request in its vault, as for a new turn of a conversation; its other items"
-            + " repeat, as earlier turns do.\n";
+            + (freshValues
+                ? " Prompts: every small-chat, PII-dense and large-prompt request carries one"
+                    + " e-mail address no earlier request carried (a counter), so the proxy stores"
+                    + " one new token per request in its vault, as for a new turn of a"
+                    + " conversation; its other items repeat, as earlier turns do.\n"
+                : " Prompts (--repeated-values): every request of a scenario repeats one body, so"
+                    + " after the first the proxy finds every token already in its vault and"
+                    + " writes nothing to it.\n");
     String command = "bench/run-quick.sh";
+    if (!freshValues) {
+      command += " --repeated-values";
+    }
     if (!proxyJava.equals(BenchStack.javaBin())) {
       command += " --proxy-java " + proxyJava;
     }

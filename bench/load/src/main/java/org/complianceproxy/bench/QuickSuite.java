@@ -44,6 +44,7 @@ final class QuickSuite {
   private final double scale;
   private final String only;
   private final Duration warmUpCap;
+  private final boolean freshValues;
   private final List<Row> rows = new ArrayList<>();
   private WarmUp.Result warmUp;
 
@@ -51,12 +52,15 @@ final class QuickSuite {
    * @param scale multiplies every measured duration (1 = the quick suite)
    * @param only runs only the scenarios whose name contains this (case-insensitive); "" = all
    * @param warmUpCap the longest the warm-up may take ({@link WarmUp}); zero skips it
+   * @param freshValues whether each small, dense and large request carries a value never sent
+   *     before (the default); without, every request repeats one body and stores nothing new
    */
-  QuickSuite(BenchStack stack, double scale, String only, Duration warmUpCap) {
+  QuickSuite(BenchStack stack, double scale, String only, Duration warmUpCap, boolean freshValues) {
     this.stack = stack;
     this.scale = scale;
     this.only = only.toLowerCase(java.util.Locale.ROOT);
     this.warmUpCap = warmUpCap;
+    this.freshValues = freshValues;
   }
 
   /** What the warm-up did; null before {@link #run()}. */
@@ -78,12 +82,17 @@ final class QuickSuite {
     Prompts prompts = new Prompts(7);
     String key = BenchStack.API_KEY;
     Workload small =
-        Workload.of("small", Prompts.chat("echo", prompts.text(4000, 4, true), false), key, false);
+        Workload.of(
+            "small", Prompts.chat("echo", prompts.text(4000, 4, freshValues), false), key, false);
     Workload dense =
-        Workload.of("dense", Prompts.chat("echo", prompts.text(4000, 60, true), false), key, false);
+        Workload.of(
+            "dense", Prompts.chat("echo", prompts.text(4000, 60, freshValues), false), key, false);
     Workload large =
         Workload.of(
-            "large", Prompts.chat("echo", prompts.text(200_000, 50, true), false), key, false);
+            "large",
+            Prompts.chat("echo", prompts.text(200_000, 50, freshValues), false),
+            key,
+            false);
     Workload longStream =
         Workload.of("long", Prompts.chat("paced-2000-100", prompts.text(400, 2), true), key, true);
     // 12 tokens of 4 chars: the prompt (about 40 chars, echoed back) must be shorter.
