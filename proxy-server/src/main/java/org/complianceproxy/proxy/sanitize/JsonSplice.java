@@ -41,6 +41,8 @@ public final class JsonSplice implements FieldWriter {
   private static final JsonFactory FACTORY = new JsonFactory();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+  // the longest string the parser takes; a longer one is left to it, to fail as it does
+  private static final int MAX_STRING_LENGTH = FACTORY.streamReadConstraints().getMaxStringLength();
 
   // the document as it came; never modified
   private final byte[] original;
@@ -149,7 +151,7 @@ public final class JsonSplice implements FieldWriter {
     if (!sorted) {
       Arrays.sort(order, (a, b) -> Integer.compare(starts[a], starts[b]));
     }
-    byte[][] strings = new byte[edits][];
+    // Sized exactly first, so that every string is written once, straight into the result.
     long total = original.length;
     int previousEnd = -1;
     for (Integer index : order) {
@@ -157,8 +159,7 @@ public final class JsonSplice implements FieldWriter {
         throw new IllegalStateException("a string was replaced twice");
       }
       previousEnd = ends[index];
-      strings[index] = quoted(texts[index]);
-      total += strings[index].length - (ends[index] - starts[index]);
+      total += quotedLength(texts[index]) - (ends[index] - starts[index]);
     }
     if (total > Integer.MAX_VALUE - 8) {
       throw new IllegalStateException("the rewritten document is too large");
@@ -169,74 +170,17 @@ public final class JsonSplice implements FieldWriter {
     for (Integer index : order) {
       int start = starts[index];
       System.arraycopy(original, copied, out, at, start - copied);
-      at += start - copied;
-      System.arraycopy(strings[index], 0, out, at, strings[index].length);
-      at += strings[index].length;
+      at = writeQuoted(texts[index], out, at + start - copied);
       copied = ends[index];
     }
     System.arraycopy(original, copied, out, at, original.length - copied);
     return out;
   }
 
-  /**
-   * {@code text} as a JSON string, quotes included. The JDK's own UTF-8 encoder does the bulk of
-   * the work, then the bytes below 0x20, {@code "} and {@code \} are escaped (in UTF-8 no byte of a
-   * multi-byte character is below 0x80, so escaping bytes is escaping characters). The encoder
-   * writes a lone surrogate as {@code ?}: when the bytes hold more {@code ?} than the text, the
-   * text is written char by char instead ({@link #writeQuoted}), its lone surrogates escaped.
-   */
-  private static byte[] quoted(String text) {
-    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-    int extra = 0;
-    int questionMarks = 0;
-    for (byte b : utf8) {
-      if (b >= 0 && (b < 0x20 || b == '"' || b == '\\')) {
-        extra += shortEscape((char) b) != 0 ? 1 : 5;
-      } else if (b == '?') {
-        questionMarks++;
-      }
-    }
-    if (questionMarks > 0 && questionMarks != count(text, '?')) {
-      byte[] out = new byte[quotedLength(text)];
-      writeQuoted(text, out, 0);
-      return out;
-    }
-    byte[] out = new byte[utf8.length + extra + 2];
-    out[0] = '"';
-    if (extra == 0) {
-      System.arraycopy(utf8, 0, out, 1, utf8.length);
-    } else {
-      int p = 1;
-      for (byte b : utf8) {
-        if (b >= 0 && (b < 0x20 || b == '"' || b == '\\')) {
-          char escape = shortEscape((char) b);
-          if (escape != 0) {
-            out[p++] = '\\';
-            out[p++] = (byte) escape;
-          } else {
-            p = unicodeEscape((char) b, out, p);
-          }
-        } else {
-          out[p++] = b;
-        }
-      }
-    }
-    out[out.length - 1] = '"';
-    return out;
-  }
-
-  private static int count(String text, char c) {
-    int n = 0;
-    for (int i = text.indexOf(c); i >= 0; i = text.indexOf(c, i + 1)) {
-      n++;
-    }
-    return n;
-  }
-
   /** How many bytes {@link #writeQuoted} writes for {@code text}. */
-  private static int quotedLength(String text) {
+  private static long quotedLength(String text) {
     int n = text.length();
-    int length = n + 2;
+    long length = n + 2L;
     for (int i = 0; i < n; i++) {
       char c = text.charAt(i);
       if (c < 0x80) {
@@ -378,9 +322,23 @@ public final class JsonSplice implements FieldWriter {
    * The current string with its place: the token starts at its opening quote, and once its text is
    * read the parser stands right after its closing quote. Both are checked, so a parser that
    * reported other offsets fails here instead of splicing into the wrong bytes.
+   *
+   * <p>A string of plain ASCII (see {@link #plainAsciiEnd}) is read here from the bytes, without
+   * the parser's text buffers: its text is its bytes, and it ends at the first quote. The parser
+   * has not read it yet (Jackson reads a string's text only when asked) and skips it at the next
+   * token, checking it as it always does.
    */
   private static LocatedText located(JsonParser parser, byte[] document) throws IOException {
     long start = parser.currentTokenLocation().getByteOffset();
+    if (start >= 0 && start < document.length && document[(int) start] == '"') {
+      int close = plainAsciiEnd(document, (int) start + 1);
+      if (close >= 0 && close - start - 1 <= MAX_STRING_LENGTH) {
+        String text =
+            new String(
+                document, (int) start + 1, close - (int) start - 1, StandardCharsets.US_ASCII);
+        return new LocatedText(text, document, (int) start, close + 1);
+      }
+    }
     String text = parser.getText();
     long end = parser.currentLocation().getByteOffset();
     if (start < 0
@@ -391,6 +349,26 @@ public final class JsonSplice implements FieldWriter {
       throw new IllegalStateException("the JSON parser reported no usable string offsets");
     }
     return new LocatedText(text, document, (int) start, (int) end);
+  }
+
+  /**
+   * The index of the quote that closes a JSON string whose text starts at {@code from}, when every
+   * byte before it is ASCII from 0x20 to 0x7f other than the backslash: such a string has no escape
+   * and no multi-byte character, so each byte is one char of its text. -1 at the first other byte
+   * (the parser reads that string then) or when the document ends first.
+   */
+  private static int plainAsciiEnd(byte[] document, int from) {
+    for (int i = from; i < document.length; i++) {
+      byte b = document[i];
+      if (b == '"') {
+        return i;
+      }
+      // negative: 0x80 and up, the bytes of multi-byte characters
+      if (b < 0x20 || b == '\\') {
+        return -1;
+      }
+    }
+    return -1;
   }
 
   private static String at(JsonLocation location) {
