@@ -50,7 +50,7 @@ public final class JsonSplice implements FieldWriter {
   // replaced strings, in the order they were recorded: [start, end) of the JSON string, new text
   private int[] starts = new int[8];
   private int[] ends = new int[8];
-  private String[] texts = new String[8];
+  private CharSequence[] texts = new CharSequence[8];
   private int edits;
 
   private JsonSplice(byte[] original, JsonNode root) {
@@ -100,7 +100,7 @@ public final class JsonSplice implements FieldWriter {
    * @throws IllegalArgumentException when {@code old} is not a string of this document
    */
   @Override
-  public void write(ObjectNode parent, String field, JsonNode old, String text) {
+  public void write(ObjectNode parent, String field, JsonNode old, CharSequence text) {
     replace(old, text);
   }
 
@@ -109,7 +109,7 @@ public final class JsonSplice implements FieldWriter {
    *
    * @throws IllegalArgumentException when {@code old} is not a string of this document
    */
-  public void replace(JsonNode old, String text) {
+  public void replace(JsonNode old, CharSequence text) {
     requireNonNull(text, "text");
     if (!(old instanceof LocatedText located) || located.document != this.original) {
       throw new IllegalArgumentException("old: not a string of this document");
@@ -178,7 +178,7 @@ public final class JsonSplice implements FieldWriter {
   }
 
   /** How many bytes {@link #writeQuoted} writes for {@code text}. */
-  private static long quotedLength(String text) {
+  private static long quotedLength(CharSequence text) {
     int n = text.length();
     long length = n + 2L;
     for (int i = 0; i < n; i++) {
@@ -208,7 +208,7 @@ public final class JsonSplice implements FieldWriter {
    * Writes {@code text} as a JSON string at {@code out[at]}: UTF-8, with {@code "}, {@code \},
    * control characters and lone surrogates escaped; returns the index after it.
    */
-  private static int writeQuoted(String text, byte[] out, int at) {
+  private static int writeQuoted(CharSequence text, byte[] out, int at) {
     int p = at;
     out[p++] = '"';
     int n = text.length();
