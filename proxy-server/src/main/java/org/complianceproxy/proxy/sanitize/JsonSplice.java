@@ -152,6 +152,7 @@ public final class JsonSplice implements FieldWriter {
       Arrays.sort(order, (a, b) -> Integer.compare(starts[a], starts[b]));
     }
     // Sized exactly first, so that every string is written once, straight into the result.
+    long[] lengths = new long[edits];
     long total = original.length;
     int previousEnd = -1;
     for (Integer index : order) {
@@ -159,7 +160,8 @@ public final class JsonSplice implements FieldWriter {
         throw new IllegalStateException("a string was replaced twice");
       }
       previousEnd = ends[index];
-      total += quotedLength(texts[index]) - (ends[index] - starts[index]);
+      lengths[index] = quotedLength(texts[index]);
+      total += lengths[index] - (ends[index] - starts[index]);
     }
     if (total > Integer.MAX_VALUE - 8) {
       throw new IllegalStateException("the rewritten document is too large");
@@ -170,18 +172,57 @@ public final class JsonSplice implements FieldWriter {
     for (Integer index : order) {
       int start = starts[index];
       System.arraycopy(original, copied, out, at, start - copied);
-      at = writeQuoted(texts[index], out, at + start - copied);
+      at = writeQuoted(texts[index], lengths[index], out, at + start - copied);
       copied = ends[index];
     }
     System.arraycopy(original, copied, out, at, original.length - copied);
     return out;
   }
 
-  /** How many bytes {@link #writeQuoted} writes for {@code text}. */
+  /**
+   * How many bytes {@link #writeQuoted} writes for {@code text}. A {@link SplicedText} is measured
+   * piece by piece: no surrogate pair spans two of its pieces, so its pieces encode to what the
+   * whole text would.
+   */
   private static long quotedLength(CharSequence text) {
-    int n = text.length();
-    long length = n + 2L;
-    for (int i = 0; i < n; i++) {
+    long length = 2;
+    if (text instanceof SplicedText spliced) {
+      for (int k = 0; k < spliced.pieces(); k++) {
+        length += encodedLength(spliced.piece(k), spliced.pieceFrom(k), spliced.pieceTo(k));
+      }
+    } else {
+      String string = text.toString();
+      length += encodedLength(string, 0, string.length());
+    }
+    return length;
+  }
+
+  /**
+   * Writes {@code text} as a JSON string at {@code out[at]}: UTF-8, with {@code "}, {@code \},
+   * control characters and lone surrogates escaped; returns the index after it. {@code
+   * quotedLength} is what {@link #quotedLength} said.
+   */
+  private static int writeQuoted(CharSequence text, long quotedLength, byte[] out, int at) {
+    // Each char that is not plain ASCII takes more than one byte: this length means none is.
+    boolean plain = quotedLength == text.length() + 2L;
+    int p = at;
+    out[p++] = '"';
+    if (text instanceof SplicedText spliced) {
+      for (int k = 0; k < spliced.pieces(); k++) {
+        p = encode(spliced.piece(k), spliced.pieceFrom(k), spliced.pieceTo(k), plain, out, p);
+      }
+    } else {
+      String string = text.toString();
+      p = encode(string, 0, string.length(), plain, out, p);
+    }
+    out[p++] = '"';
+    return p;
+  }
+
+  /** How many bytes {@link #encode} writes for {@code text[from, to)}. */
+  private static long encodedLength(String text, int from, int to) {
+    long length = to - from;
+    for (int i = from; i < to; i++) {
       char c = text.charAt(i);
       if (c < 0x80) {
         if (c < 0x20 || c == '"' || c == '\\') {
@@ -190,7 +231,7 @@ public final class JsonSplice implements FieldWriter {
       } else if (c < 0x800) {
         length += 1;
       } else if (Character.isHighSurrogate(c)
-          && i + 1 < n
+          && i + 1 < to
           && Character.isLowSurrogate(text.charAt(i + 1))) {
         // two chars, four bytes
         length += 2;
@@ -205,14 +246,20 @@ public final class JsonSplice implements FieldWriter {
   }
 
   /**
-   * Writes {@code text} as a JSON string at {@code out[at]}: UTF-8, with {@code "}, {@code \},
-   * control characters and lone surrogates escaped; returns the index after it.
+   * Writes {@code text[from, to)} at {@code out[at]} as the inside of a JSON string: UTF-8, with
+   * {@code "}, {@code \}, control characters and lone surrogates escaped; returns the index after
+   * it. {@code plain}: every char is printable ASCII without escape.
    */
-  private static int writeQuoted(CharSequence text, byte[] out, int at) {
+  @SuppressWarnings("deprecation")
+  private static int encode(String text, int from, int to, boolean plain, byte[] out, int at) {
+    if (plain) {
+      // Deprecated because it keeps only the low byte of each char; for ASCII that byte is the
+      // char's UTF-8 form, and the copy is one array copy for the JDK's one-byte strings.
+      text.getBytes(from, to, out, at);
+      return at + to - from;
+    }
     int p = at;
-    out[p++] = '"';
-    int n = text.length();
-    for (int i = 0; i < n; i++) {
+    for (int i = from; i < to; i++) {
       char c = text.charAt(i);
       if (c < 0x80) {
         if (c >= 0x20 && c != '"' && c != '\\') {
@@ -230,7 +277,7 @@ public final class JsonSplice implements FieldWriter {
         out[p++] = (byte) (0xc0 | (c >> 6));
         out[p++] = (byte) (0x80 | (c & 0x3f));
       } else if (Character.isHighSurrogate(c)
-          && i + 1 < n
+          && i + 1 < to
           && Character.isLowSurrogate(text.charAt(i + 1))) {
         int cp = Character.toCodePoint(c, text.charAt(++i));
         out[p++] = (byte) (0xf0 | (cp >> 18));
@@ -246,7 +293,6 @@ public final class JsonSplice implements FieldWriter {
         out[p++] = (byte) (0x80 | (c & 0x3f));
       }
     }
-    out[p++] = '"';
     return p;
   }
 

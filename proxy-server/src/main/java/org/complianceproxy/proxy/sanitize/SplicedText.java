@@ -70,6 +70,28 @@ final class SplicedText implements CharSequence {
         : original.charAt(pieceStart(cursorPiece) + offset);
   }
 
+  /** How many pieces the text is made of; each may be empty. */
+  int pieces() {
+    return 2 * count + 1;
+  }
+
+  /**
+   * The string piece {@code k} is a range of: the text, in order, is {@code piece(k)[pieceFrom(k),
+   * pieceTo(k))} for {@code k} from 0 to {@link #pieces}. No surrogate pair spans two pieces (see
+   * {@link Builder#build}), so a writer may encode the pieces one by one.
+   */
+  String piece(int k) {
+    return (k & 1) == 1 ? replacements[k >> 1] : original;
+  }
+
+  int pieceFrom(int k) {
+    return (k & 1) == 1 ? 0 : pieceStart(k);
+  }
+
+  int pieceTo(int k) {
+    return pieceFrom(k) + pieceLength(k);
+  }
+
   // Where original piece 2k starts in the original text.
   private int pieceStart(int piece) {
     return piece == 0 ? 0 : ends[(piece >> 1) - 1];
@@ -146,11 +168,29 @@ final class SplicedText implements CharSequence {
       return count == 0;
     }
 
-    SplicedText build() {
+    /**
+     * The text with the replacements; as one string in the rare case where a replacement's edge
+     * would join the halves of a surrogate pair (a high surrogate at the end of one piece and a low
+     * one at the start of the next), which a piece-by-piece writer would see as two lone ones.
+     */
+    CharSequence build() {
       if (length > Integer.MAX_VALUE - 8) {
         throw new IllegalStateException("the rewritten text is too long");
       }
-      return new SplicedText(original, starts, ends, replacements, count, (int) length);
+      SplicedText text = new SplicedText(original, starts, ends, replacements, count, (int) length);
+      char last = 0;
+      for (int k = 0; k < text.pieces(); k++) {
+        int from = text.pieceFrom(k);
+        int to = text.pieceTo(k);
+        if (from < to) {
+          String piece = text.piece(k);
+          if (Character.isHighSurrogate(last) && Character.isLowSurrogate(piece.charAt(from))) {
+            return text.toString();
+          }
+          last = piece.charAt(to - 1);
+        }
+      }
+      return text;
     }
   }
 }

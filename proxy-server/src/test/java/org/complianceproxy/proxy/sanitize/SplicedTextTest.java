@@ -39,7 +39,7 @@ class SplicedTextTest {
             at = end;
           }
           String expected = reference.append(original, copied, original.length()).toString();
-          SplicedText text = builder.build();
+          CharSequence text = builder.build();
 
           assertThat(text.length()).isEqualTo(expected.length());
           for (int i = 0; i < expected.length(); i++) {
@@ -56,7 +56,7 @@ class SplicedTextTest {
 
   @Test
   void anEmptyBuilderGivesTheOriginalText() {
-    SplicedText text = SplicedText.builder("abc").build();
+    CharSequence text = SplicedText.builder("abc").build();
 
     assertThat(text.toString()).isEqualTo("abc");
     assertThat(text.subSequence(1, 3).toString()).isEqualTo("bc");
