@@ -15,6 +15,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.complianceproxy.proxy.error.ProxyError;
@@ -41,6 +44,13 @@ public final class JsonSplice implements FieldWriter {
   private static final JsonFactory FACTORY = new JsonFactory();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long LOW_BITS = 0x0101010101010101L;
+  private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final long SPACES = 0x2020202020202020L;
+  private static final long QUOTES = 0x2222222222222222L;
+  private static final long BACKSLASHES = 0x5C5C5C5C5C5C5C5CL;
   // the longest string the parser takes; a longer one is left to it, to fail as it does
   private static final int MAX_STRING_LENGTH = FACTORY.streamReadConstraints().getMaxStringLength();
 
@@ -404,7 +414,25 @@ public final class JsonSplice implements FieldWriter {
    * (the parser reads that string then) or when the document ends first.
    */
   private static int plainAsciiEnd(byte[] document, int from) {
-    for (int i = from; i < document.length; i++) {
+    int i = from;
+    // Eight bytes at a time while none of them ends the plain run (the parser reads every byte of
+    // the body once more; this pass should cost less). Each term below is non-zero exactly when
+    // some byte of x is: 0x80 or above; below 0x20 (x - 0x20 in each byte borrows into the top
+    // bit, which ~x keeps only for bytes below 0x80); a quote; a backslash (x ^ c has a zero byte).
+    // A set bit may name the wrong byte (borrows run upwards), never a word without one: the byte
+    // loop below finds which.
+    for (; i <= document.length - Long.BYTES; i += Long.BYTES) {
+      long x = (long) LONGS.get(document, i);
+      long stop =
+          (x & HIGH_BITS)
+              | ((x - SPACES) & ~x & HIGH_BITS)
+              | hasZeroByte(x ^ QUOTES)
+              | hasZeroByte(x ^ BACKSLASHES);
+      if (stop != 0) {
+        break;
+      }
+    }
+    for (; i < document.length; i++) {
       byte b = document[i];
       if (b == '"') {
         return i;
@@ -415,6 +443,11 @@ public final class JsonSplice implements FieldWriter {
       }
     }
     return -1;
+  }
+
+  // Non-zero exactly when some byte of x is zero.
+  private static long hasZeroByte(long x) {
+    return (x - LOW_BITS) & ~x & HIGH_BITS;
   }
 
   private static String at(JsonLocation location) {
