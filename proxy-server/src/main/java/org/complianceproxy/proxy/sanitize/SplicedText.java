@@ -9,9 +9,10 @@ import java.util.Arrays;
  * (the builder, then the string). {@link #toString} still gives that string, for writers that need
  * one.
  *
- * <p>Read char by char from the start, as a writer does: {@link #charAt} remembers the piece it
- * found the last char in, so each call is one step (reading backwards starts the search over). Not
- * thread-safe, like the request it belongs to.
+ * <p>A writer reads it piece by piece ({@link #piece}), each a range of a string. {@link #charAt}
+ * serves other readers: it remembers the piece it found the last char in, so reading forwards costs
+ * one step a char (reading backwards starts the search over). Not thread-safe, like the request it
+ * belongs to.
  */
 final class SplicedText implements CharSequence {
 
