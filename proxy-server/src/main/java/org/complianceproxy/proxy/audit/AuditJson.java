@@ -68,12 +68,27 @@ public final class AuditJson {
    * that reuses one buffer.
    */
   void write(Buffer out, AuditRecord record, long seq, String prevHash) {
-    requireNonNull(record, "record");
     requireNonNull(prevHash, "prevHash");
+    write(out, record, seq, prevHash, null);
+  }
+
+  /**
+   * As {@link #write(Buffer, AuditRecord, long, String)}, with {@code prevHash} given as the ASCII
+   * bytes of its lower-case hex digits (nothing to escape), as {@link AuditChain} keeps it.
+   */
+  void write(Buffer out, AuditRecord record, long seq, byte[] prevHashHex) {
+    requireNonNull(prevHashHex, "prevHashHex");
+    write(out, record, seq, null, prevHashHex);
+  }
+
+  // exactly one of prevHash and prevHashHex is set
+  private void write(
+      Buffer out, AuditRecord record, long seq, String prevHash, byte[] prevHashHex) {
+    requireNonNull(record, "record");
     if (seq < 0) {
       throw new IllegalArgumentException("seq: " + seq + " (expected: >= 0)");
     }
-    writeEnvelope(out, record, seq, prevHash);
+    writeEnvelope(out, record, seq, prevHash, prevHashHex);
     if (record instanceof FindingRecord finding) {
       writeFinding(out, finding);
     } else if (record instanceof RestoreRecord restore) {
@@ -101,13 +116,18 @@ public final class AuditJson {
     return requestId == null ? instanceId : requestId;
   }
 
-  private void writeEnvelope(Buffer json, AuditRecord record, long seq, String prevHash) {
+  private void writeEnvelope(
+      Buffer json, AuditRecord record, long seq, String prevHash, byte[] prevHashHex) {
     json.startObject();
     json.stringField("kind", record.kind());
     json.numberField("schema_version", SCHEMA_VERSION);
     json.stringField("instance", instanceId);
     json.numberField("seq", seq);
-    json.stringField("prev_hash", prevHash);
+    if (prevHash != null) {
+      json.stringField("prev_hash", prevHash);
+    } else {
+      json.asciiField("prev_hash", prevHashHex);
+    }
     json.stringField("request_id", record.requestId());
     json.stringField("tenant", record.tenant());
     json.timeField("ts", record.timestamp());
@@ -260,7 +280,25 @@ public final class AuditJson {
     }
 
     void reset() {
-      length = 0;
+      truncate(0);
+    }
+
+    /**
+     * Drops what was written from {@code length} on, and starts a new top-level value there: for a
+     * record that failed half-way, or for lines written one after another.
+     */
+    void truncate(int length) {
+      if (length < 0 || length > this.length) {
+        throw new IllegalArgumentException(
+            "length: " + length + " (expected: 0 to " + this.length + ")");
+      }
+      this.length = length;
+      comma = false;
+    }
+
+    /** Ends a line: a newline, after which the next value is a new top-level one. */
+    void newline() {
+      put((byte) '\n');
       comma = false;
     }
 
@@ -325,6 +363,17 @@ public final class AuditJson {
       } else {
         string(Double.toString(value));
       }
+    }
+
+    /** A string field whose value is {@code ascii}: printable ASCII that needs no escape. */
+    void asciiField(String name, byte[] ascii) {
+      fieldName(name);
+      ensure(ascii.length + 2);
+      bytes[length++] = '"';
+      System.arraycopy(ascii, 0, bytes, length, ascii.length);
+      length += ascii.length;
+      bytes[length++] = '"';
+      comma = true;
     }
 
     void booleanField(String name, boolean value) {
@@ -459,8 +508,30 @@ public final class AuditJson {
       return chars;
     }
 
+    /** {@code value} as {@link Long#toString(long)} writes it, without a string in between. */
     private void number(long value) {
-      ascii(Long.toString(value));
+      if (value == Long.MIN_VALUE) {
+        // the one value whose negation is not a long
+        ascii(Long.toString(value));
+        comma = true;
+        return;
+      }
+      ensure(20);
+      byte[] b = bytes;
+      int p = length;
+      if (value < 0) {
+        b[p++] = '-';
+        value = -value;
+      }
+      int width = 1;
+      for (long rest = value / 10; rest != 0; rest /= 10) {
+        width++;
+      }
+      for (int i = p + width - 1; i >= p; i--) {
+        b[i] = (byte) ('0' + value % 10);
+        value /= 10;
+      }
+      length = p + width;
       comma = true;
     }
 

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -73,7 +72,6 @@ public final class SpoolAuditSink implements AuditSink {
 
   private static final DateTimeFormatter FILE_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
-  private static final byte[] NEWLINE = {'\n'};
   // Set in gate by close(): emit() refuses records from then on.
   private static final int GATE_CLOSED = 1 << 30;
   private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
@@ -139,8 +137,8 @@ public final class SpoolAuditSink implements AuditSink {
   private volatile boolean failing;
 
   // Writer thread only from here on.
-  // Lines taken from the queue and not yet fsynced, oldest first.
-  private final List<byte[]> unsynced = new ArrayList<>();
+  // Lines taken from the queue and not yet fsynced, oldest first, each with its newline.
+  private final HeldLines unsynced = new HeldLines();
   // How many of unsynced are already in the current file.
   private int written;
   // When unsynced last went from empty to non-empty.
@@ -479,7 +477,7 @@ public final class SpoolAuditSink implements AuditSink {
       closing |= awaitLines(closing);
       try {
         while (written < unsynced.size()) {
-          writeLine(unsynced.get(written));
+          writeNextLine();
           written++;
         }
         if (!unsynced.isEmpty() && (closing || syncIsDue())) {
@@ -522,9 +520,11 @@ public final class SpoolAuditSink implements AuditSink {
         overCap = false;
         log.info("audit spool {}: audit records are written again; requests are taken", directory);
       }
-      byte[] line;
+      if (unsynced.isEmpty()) {
+        firstUnsyncedNanos = System.nanoTime();
+      }
       try {
-        line = chain.next(record);
+        unsynced.add(chain, record);
       } catch (RuntimeException e) {
         // Not writable as JSON (a bug, not I/O): no retry can help. Logged by kind and exception
         // class only: messages may quote field values.
@@ -533,12 +533,7 @@ public final class SpoolAuditSink implements AuditSink {
             directory,
             record.kind(),
             e.getClass().getName());
-        continue;
       }
-      if (unsynced.isEmpty()) {
-        firstUnsyncedNanos = System.nanoTime();
-      }
-      unsynced.add(line);
     }
     return stop;
   }
@@ -573,14 +568,17 @@ public final class SpoolAuditSink implements AuditSink {
         || System.nanoTime() - firstUnsyncedNanos >= syncInterval.toNanos();
   }
 
-  private void writeLine(byte[] line) throws IOException {
-    awaitSpace(line.length + 1L);
+  // Appends the first line of unsynced that is not in the file yet (index written), newline
+  // included.
+  private void writeNextLine() throws IOException {
+    int bytes = unsynced.length(written);
+    // May drop the lines before it, once fsynced: written then indexes the same line anew.
+    awaitSpace(bytes);
     if (out == null) {
       openNewFile();
     }
-    out.write(line);
-    out.write(NEWLINE);
-    diskBytes.addAndGet(line.length + 1L);
+    out.write(unsynced.array(), unsynced.start(written), bytes);
+    diskBytes.addAndGet(bytes);
     checkFill();
   }
 
@@ -590,7 +588,7 @@ public final class SpoolAuditSink implements AuditSink {
       if (out != null) {
         out.flush();
         channel.force(false);
-        unsynced.subList(0, written).clear();
+        unsynced.removeFirst(written);
         written = 0;
         // Roll, so that what is written can be shipped and deleted.
         closeFile();

@@ -10,10 +10,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public interface FieldWriter {
 
   /** Puts {@code text} into the tree; for bodies that are serialized from the tree afterwards. */
-  FieldWriter TREE = (parent, field, old, text) -> parent.put(field, text);
+  FieldWriter TREE = (parent, field, old, text) -> parent.put(field, text.toString());
 
   /**
-   * Records that the string {@code old}, the value of {@code parent.field}, becomes {@code text}.
+   * Records that the string {@code old}, the value of {@code parent.field}, becomes {@code text};
+   * {@code text} is not modified afterwards.
    */
-  void write(ObjectNode parent, String field, JsonNode old, String text);
+  void write(ObjectNode parent, String field, JsonNode old, CharSequence text);
 }

@@ -15,6 +15,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.complianceproxy.proxy.error.ProxyError;
@@ -41,6 +44,15 @@ public final class JsonSplice implements FieldWriter {
   private static final JsonFactory FACTORY = new JsonFactory();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long LOW_BITS = 0x0101010101010101L;
+  private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final long SPACES = 0x2020202020202020L;
+  private static final long QUOTES = 0x2222222222222222L;
+  private static final long BACKSLASHES = 0x5C5C5C5C5C5C5C5CL;
+  // the longest string the parser takes; a longer one is left to it, to fail as it does
+  private static final int MAX_STRING_LENGTH = FACTORY.streamReadConstraints().getMaxStringLength();
 
   // the document as it came; never modified
   private final byte[] original;
@@ -48,7 +60,7 @@ public final class JsonSplice implements FieldWriter {
   // replaced strings, in the order they were recorded: [start, end) of the JSON string, new text
   private int[] starts = new int[8];
   private int[] ends = new int[8];
-  private String[] texts = new String[8];
+  private CharSequence[] texts = new CharSequence[8];
   private int edits;
 
   private JsonSplice(byte[] original, JsonNode root) {
@@ -98,7 +110,7 @@ public final class JsonSplice implements FieldWriter {
    * @throws IllegalArgumentException when {@code old} is not a string of this document
    */
   @Override
-  public void write(ObjectNode parent, String field, JsonNode old, String text) {
+  public void write(ObjectNode parent, String field, JsonNode old, CharSequence text) {
     replace(old, text);
   }
 
@@ -107,7 +119,7 @@ public final class JsonSplice implements FieldWriter {
    *
    * @throws IllegalArgumentException when {@code old} is not a string of this document
    */
-  public void replace(JsonNode old, String text) {
+  public void replace(JsonNode old, CharSequence text) {
     requireNonNull(text, "text");
     if (!(old instanceof LocatedText located) || located.document != this.original) {
       throw new IllegalArgumentException("old: not a string of this document");
@@ -149,7 +161,8 @@ public final class JsonSplice implements FieldWriter {
     if (!sorted) {
       Arrays.sort(order, (a, b) -> Integer.compare(starts[a], starts[b]));
     }
-    byte[][] strings = new byte[edits][];
+    // Sized exactly first, so that every string is written once, straight into the result.
+    long[] lengths = new long[edits];
     long total = original.length;
     int previousEnd = -1;
     for (Integer index : order) {
@@ -157,8 +170,8 @@ public final class JsonSplice implements FieldWriter {
         throw new IllegalStateException("a string was replaced twice");
       }
       previousEnd = ends[index];
-      strings[index] = quoted(texts[index]);
-      total += strings[index].length - (ends[index] - starts[index]);
+      lengths[index] = quotedLength(texts[index]);
+      total += lengths[index] - (ends[index] - starts[index]);
     }
     if (total > Integer.MAX_VALUE - 8) {
       throw new IllegalStateException("the rewritten document is too large");
@@ -169,9 +182,7 @@ public final class JsonSplice implements FieldWriter {
     for (Integer index : order) {
       int start = starts[index];
       System.arraycopy(original, copied, out, at, start - copied);
-      at += start - copied;
-      System.arraycopy(strings[index], 0, out, at, strings[index].length);
-      at += strings[index].length;
+      at = writeQuoted(texts[index], lengths[index], out, at + start - copied);
       copied = ends[index];
     }
     System.arraycopy(original, copied, out, at, original.length - copied);
@@ -179,65 +190,49 @@ public final class JsonSplice implements FieldWriter {
   }
 
   /**
-   * {@code text} as a JSON string, quotes included. The JDK's own UTF-8 encoder does the bulk of
-   * the work, then the bytes below 0x20, {@code "} and {@code \} are escaped (in UTF-8 no byte of a
-   * multi-byte character is below 0x80, so escaping bytes is escaping characters). The encoder
-   * writes a lone surrogate as {@code ?}: when the bytes hold more {@code ?} than the text, the
-   * text is written char by char instead ({@link #writeQuoted}), its lone surrogates escaped.
+   * How many bytes {@link #writeQuoted} writes for {@code text}. A {@link SplicedText} is measured
+   * piece by piece: no surrogate pair spans two of its pieces, so its pieces encode to what the
+   * whole text would.
    */
-  private static byte[] quoted(String text) {
-    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-    int extra = 0;
-    int questionMarks = 0;
-    for (byte b : utf8) {
-      if (b >= 0 && (b < 0x20 || b == '"' || b == '\\')) {
-        extra += shortEscape((char) b) != 0 ? 1 : 5;
-      } else if (b == '?') {
-        questionMarks++;
+  private static long quotedLength(CharSequence text) {
+    long length = 2;
+    if (text instanceof SplicedText spliced) {
+      for (int k = 0; k < spliced.pieces(); k++) {
+        length += encodedLength(spliced.piece(k), spliced.pieceFrom(k), spliced.pieceTo(k));
       }
-    }
-    if (questionMarks > 0 && questionMarks != count(text, '?')) {
-      byte[] out = new byte[quotedLength(text)];
-      writeQuoted(text, out, 0);
-      return out;
-    }
-    byte[] out = new byte[utf8.length + extra + 2];
-    out[0] = '"';
-    if (extra == 0) {
-      System.arraycopy(utf8, 0, out, 1, utf8.length);
     } else {
-      int p = 1;
-      for (byte b : utf8) {
-        if (b >= 0 && (b < 0x20 || b == '"' || b == '\\')) {
-          char escape = shortEscape((char) b);
-          if (escape != 0) {
-            out[p++] = '\\';
-            out[p++] = (byte) escape;
-          } else {
-            p = unicodeEscape((char) b, out, p);
-          }
-        } else {
-          out[p++] = b;
-        }
+      String string = text.toString();
+      length += encodedLength(string, 0, string.length());
+    }
+    return length;
+  }
+
+  /**
+   * Writes {@code text} as a JSON string at {@code out[at]}: UTF-8, with {@code "}, {@code \},
+   * control characters and lone surrogates escaped; returns the index after it. {@code
+   * quotedLength} is what {@link #quotedLength} said.
+   */
+  private static int writeQuoted(CharSequence text, long quotedLength, byte[] out, int at) {
+    // Each char that is not plain ASCII takes more than one byte: this length means none is.
+    boolean plain = quotedLength == text.length() + 2L;
+    int p = at;
+    out[p++] = '"';
+    if (text instanceof SplicedText spliced) {
+      for (int k = 0; k < spliced.pieces(); k++) {
+        p = encode(spliced.piece(k), spliced.pieceFrom(k), spliced.pieceTo(k), plain, out, p);
       }
+    } else {
+      String string = text.toString();
+      p = encode(string, 0, string.length(), plain, out, p);
     }
-    out[out.length - 1] = '"';
-    return out;
+    out[p++] = '"';
+    return p;
   }
 
-  private static int count(String text, char c) {
-    int n = 0;
-    for (int i = text.indexOf(c); i >= 0; i = text.indexOf(c, i + 1)) {
-      n++;
-    }
-    return n;
-  }
-
-  /** How many bytes {@link #writeQuoted} writes for {@code text}. */
-  private static int quotedLength(String text) {
-    int n = text.length();
-    int length = n + 2;
-    for (int i = 0; i < n; i++) {
+  /** How many bytes {@link #encode} writes for {@code text[from, to)}. */
+  private static long encodedLength(String text, int from, int to) {
+    long length = to - from;
+    for (int i = from; i < to; i++) {
       char c = text.charAt(i);
       if (c < 0x80) {
         if (c < 0x20 || c == '"' || c == '\\') {
@@ -246,7 +241,7 @@ public final class JsonSplice implements FieldWriter {
       } else if (c < 0x800) {
         length += 1;
       } else if (Character.isHighSurrogate(c)
-          && i + 1 < n
+          && i + 1 < to
           && Character.isLowSurrogate(text.charAt(i + 1))) {
         // two chars, four bytes
         length += 2;
@@ -261,14 +256,20 @@ public final class JsonSplice implements FieldWriter {
   }
 
   /**
-   * Writes {@code text} as a JSON string at {@code out[at]}: UTF-8, with {@code "}, {@code \},
-   * control characters and lone surrogates escaped; returns the index after it.
+   * Writes {@code text[from, to)} at {@code out[at]} as the inside of a JSON string: UTF-8, with
+   * {@code "}, {@code \}, control characters and lone surrogates escaped; returns the index after
+   * it. {@code plain}: every char is printable ASCII without escape.
    */
-  private static int writeQuoted(String text, byte[] out, int at) {
+  @SuppressWarnings("deprecation")
+  private static int encode(String text, int from, int to, boolean plain, byte[] out, int at) {
+    if (plain) {
+      // Deprecated because it keeps only the low byte of each char; for ASCII that byte is the
+      // char's UTF-8 form, and the copy is one array copy for the JDK's one-byte strings.
+      text.getBytes(from, to, out, at);
+      return at + to - from;
+    }
     int p = at;
-    out[p++] = '"';
-    int n = text.length();
-    for (int i = 0; i < n; i++) {
+    for (int i = from; i < to; i++) {
       char c = text.charAt(i);
       if (c < 0x80) {
         if (c >= 0x20 && c != '"' && c != '\\') {
@@ -286,7 +287,7 @@ public final class JsonSplice implements FieldWriter {
         out[p++] = (byte) (0xc0 | (c >> 6));
         out[p++] = (byte) (0x80 | (c & 0x3f));
       } else if (Character.isHighSurrogate(c)
-          && i + 1 < n
+          && i + 1 < to
           && Character.isLowSurrogate(text.charAt(i + 1))) {
         int cp = Character.toCodePoint(c, text.charAt(++i));
         out[p++] = (byte) (0xf0 | (cp >> 18));
@@ -302,7 +303,6 @@ public final class JsonSplice implements FieldWriter {
         out[p++] = (byte) (0x80 | (c & 0x3f));
       }
     }
-    out[p++] = '"';
     return p;
   }
 
@@ -378,9 +378,23 @@ public final class JsonSplice implements FieldWriter {
    * The current string with its place: the token starts at its opening quote, and once its text is
    * read the parser stands right after its closing quote. Both are checked, so a parser that
    * reported other offsets fails here instead of splicing into the wrong bytes.
+   *
+   * <p>A string of plain ASCII (see {@link #plainAsciiEnd}) is read here from the bytes, without
+   * the parser's text buffers: its text is its bytes, and it ends at the first quote. The parser
+   * has not read it yet (Jackson reads a string's text only when asked) and skips it at the next
+   * token, checking it as it always does.
    */
   private static LocatedText located(JsonParser parser, byte[] document) throws IOException {
     long start = parser.currentTokenLocation().getByteOffset();
+    if (start >= 0 && start < document.length && document[(int) start] == '"') {
+      int close = plainAsciiEnd(document, (int) start + 1);
+      if (close >= 0 && close - start - 1 <= MAX_STRING_LENGTH) {
+        String text =
+            new String(
+                document, (int) start + 1, close - (int) start - 1, StandardCharsets.US_ASCII);
+        return new LocatedText(text, document, (int) start, close + 1);
+      }
+    }
     String text = parser.getText();
     long end = parser.currentLocation().getByteOffset();
     if (start < 0
@@ -391,6 +405,49 @@ public final class JsonSplice implements FieldWriter {
       throw new IllegalStateException("the JSON parser reported no usable string offsets");
     }
     return new LocatedText(text, document, (int) start, (int) end);
+  }
+
+  /**
+   * The index of the quote that closes a JSON string whose text starts at {@code from}, when every
+   * byte before it is ASCII from 0x20 to 0x7f other than the backslash: such a string has no escape
+   * and no multi-byte character, so each byte is one char of its text. -1 at the first other byte
+   * (the parser reads that string then) or when the document ends first.
+   */
+  private static int plainAsciiEnd(byte[] document, int from) {
+    int i = from;
+    // Eight bytes at a time while none of them ends the plain run (the parser reads every byte of
+    // the body once more; this pass should cost less). Each term below is non-zero exactly when
+    // some byte of x is: 0x80 or above; below 0x20 (x - 0x20 in each byte borrows into the top
+    // bit, which ~x keeps only for bytes below 0x80); a quote; a backslash (x ^ c has a zero byte).
+    // A set bit may name the wrong byte (borrows run upwards), never a word without one: the byte
+    // loop below finds which.
+    for (; i <= document.length - Long.BYTES; i += Long.BYTES) {
+      long x = (long) LONGS.get(document, i);
+      long stop =
+          (x & HIGH_BITS)
+              | ((x - SPACES) & ~x & HIGH_BITS)
+              | hasZeroByte(x ^ QUOTES)
+              | hasZeroByte(x ^ BACKSLASHES);
+      if (stop != 0) {
+        break;
+      }
+    }
+    for (; i < document.length; i++) {
+      byte b = document[i];
+      if (b == '"') {
+        return i;
+      }
+      // negative: 0x80 and up, the bytes of multi-byte characters
+      if (b < 0x20 || b == '\\') {
+        return -1;
+      }
+    }
+    return -1;
+  }
+
+  // Non-zero exactly when some byte of x is zero.
+  private static long hasZeroByte(long x) {
+    return (x - LOW_BITS) & ~x & HIGH_BITS;
   }
 
   private static String at(JsonLocation location) {

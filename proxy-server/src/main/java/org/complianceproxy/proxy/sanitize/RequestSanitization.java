@@ -80,6 +80,16 @@ public final class RequestSanitization implements TextRewriter {
 
   @Override
   public String rewrite(String pointer, String text) {
+    return rewriteText(pointer, text).toString();
+  }
+
+  /**
+   * The new text as a view of {@code text} with the findings replaced ({@link SplicedText}), or
+   * {@code text} itself when nothing changes: the upstream body is written from it once, without a
+   * copy of the whole field in between.
+   */
+  @Override
+  public CharSequence rewriteText(String pointer, String text) {
     List<TokenGrammar.Span> tokenSpans =
         text.indexOf("<<") < 0 ? List.of() : TokenGrammar.findAll(text);
     for (TokenGrammar.Span span : tokenSpans) {
@@ -95,8 +105,7 @@ public final class RequestSanitization implements TextRewriter {
     if (found.isEmpty()) {
       return text;
     }
-    StringBuilder out = null;
-    int copied = 0;
+    SplicedText.Builder out = null;
     int previousEnd = 0;
     for (Finding finding : found) {
       if (finding.start() < previousEnd || finding.end() > text.length()) {
@@ -142,16 +151,12 @@ public final class RequestSanitization implements TextRewriter {
               finding.confidence()));
       if (replacement != null) {
         if (out == null) {
-          out = new StringBuilder(text.length() + 16 * found.size());
+          out = SplicedText.builder(text);
         }
-        out.append(text, copied, finding.start()).append(replacement);
-        copied = finding.end();
+        out.replace(finding.start(), finding.end(), replacement);
       }
     }
-    if (out == null) {
-      return text;
-    }
-    return out.append(text, copied, text.length()).toString();
+    return out == null ? text : out.build();
   }
 
   private List<Finding> scan(String pointer, String text) {

@@ -52,7 +52,7 @@ public final class TextFields {
       TextRewriter rewriter,
       FieldWriter writer) {
     String text = value.textValue();
-    String rewritten = rewriter.rewrite(pointer, text);
+    CharSequence rewritten = rewriter.rewriteText(pointer, text);
     if (rewritten != text) {
       writer.write(parent, field, value, rewritten);
     }

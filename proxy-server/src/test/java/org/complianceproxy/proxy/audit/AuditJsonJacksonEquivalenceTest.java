@@ -68,7 +68,7 @@ class AuditJsonJacksonEquivalenceTest {
         });
   }
 
-  private static AuditRecord record(Random random) {
+  static AuditRecord record(Random random) {
     Instant ts = instant(random);
     return switch (random.nextInt(6)) {
       case 0 ->
