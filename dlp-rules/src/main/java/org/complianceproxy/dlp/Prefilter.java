@@ -17,43 +17,30 @@ final class Prefilter {
     return hits(text, Keywords.NONE);
   }
 
-  /** Hits of every trigger in {@code text} and its {@code keywords}, found in one pass. */
+  /**
+   * Hits of every trigger in {@code text} and its {@code keywords}, found in one pass.
+   *
+   * <p>Each char is classified by one lookup in {@link #CLASS} (chars from 128 on by {@link
+   * #classOf}), and the runs that end at it are closed. Most chars of prose are lower-case letters
+   * that continue a word; they are read by a tight inner loop that only extends the word's hash:
+   * after an ASCII letter, the word, the alphanumeric run and (for its hits) the letter flag are
+   * already open and the digit run closed, so for such a char every other tracker would do nothing.
+   * Hex runs are not tracked per char at all: a hex-colon hit holds colons, so {@link ColonRuns}
+   * works them out from the colons alone.
+   */
   static Hits hits(String text, Keywords keywords) {
     int n = text.length();
     Hits hits = new Hits(text);
+    ColonRuns colons = null;
     int runStart = -1;
     int alnumStart = -1;
-    boolean alnumLetter = false;
-    boolean alnumDigit = false;
-    int hexStart = -1;
-    int hexColons = 0;
+    int alnumClasses = 0;
     int wordStart = -1;
     int wordHash = 0;
-    for (int i = 0; i <= n; i++) {
-      char c = i < n ? text.charAt(i) : ' ';
-      if (c >= 'a' && c <= 'z' && wordStart >= 0 && alnumStart >= 0 && runStart < 0) {
-        // Fast path for most chars of prose: a lower-case letter that continues a word, so it
-        // only extends the word, the alnum run and maybe the hex run (what the general path
-        // below would do for it, without its other tests).
-        wordHash = Keywords.step(wordHash, c);
-        alnumLetter = true;
-        if (c <= 'f') {
-          if (hexStart < 0) {
-            hexStart = i;
-            hexColons = 0;
-          }
-        } else if (hexStart >= 0) {
-          if (hexColons >= 2) {
-            hits.hexColons.add(hexStart, i);
-          }
-          hexStart = -1;
-        }
-        continue;
-      }
-      boolean digit = isDigit(c);
-      boolean asciiLetter = isAsciiLetter(c);
-      boolean letter = asciiLetter || (c >= 0xC0 && Character.isLetter(c));
-      if (letter) {
+    for (int i = 0; i < n; i++) {
+      char c = text.charAt(i);
+      int cls = classOf(c);
+      if ((cls & LETTER) != 0) {
         if (wordStart < 0) {
           wordStart = i;
           wordHash = 0;
@@ -63,50 +50,21 @@ final class Prefilter {
         endWord(hits, keywords, wordStart, i, wordHash);
         wordStart = -1;
       }
-      if (digit || asciiLetter) {
+      if ((cls & ALNUM) != 0) {
         if (alnumStart < 0) {
           alnumStart = i;
-          alnumLetter = false;
-          alnumDigit = false;
+          alnumClasses = 0;
         }
-        alnumLetter |= asciiLetter;
-        alnumDigit |= digit;
+        alnumClasses |= cls;
       } else if (alnumStart >= 0) {
-        if ((alnumLetter && alnumDigit) || (alnumLetter && i - alnumStart >= LONG_WORD)) {
-          hits.alnumMixed.add(alnumStart, i);
-        }
+        endAlnum(hits, alnumStart, i, alnumClasses);
         alnumStart = -1;
       }
-      if (digit || c == ':' || c == '.' || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')) {
-        if (hexStart < 0) {
-          hexStart = i;
-          hexColons = 0;
-        }
-        hexColons += c == ':' ? 1 : 0;
-      } else if (hexStart >= 0) {
-        if (hexColons >= 2) {
-          hits.hexColons.add(hexStart, i);
-        }
-        hexStart = -1;
-      }
-      if (i == n) {
-        break;
-      }
-      if (digit) {
+      if ((cls & DIGIT) != 0) {
         if (runStart < 0) {
           runStart = i;
-        } else if (i - runStart == 1
-            && i >= 4
-            && text.charAt(i - 2) == ' '
-            && isUpper(text.charAt(i - 3))
-            && isUpper(text.charAt(i - 4))
-            && (i == 4 || !isAsciiLetter(text.charAt(i - 5)))) {
-          hits.lettersSpaceDigits.add(i - 4, i + 1);
-        } else if (i - runStart == 1
-            && i >= 3
-            && isUpper(text.charAt(i - 2))
-            && isUpper(text.charAt(i - 3))) {
-          hits.lettersDigits.add(i - 3, i + 1);
+        } else if (i - runStart == 1) {
+          twoLettersBefore(hits, text, i);
         }
         continue;
       }
@@ -114,16 +72,123 @@ final class Prefilter {
         hits.digitRuns.add(runStart, i);
         runStart = -1;
       }
-      if (c == '+' && i + 1 < n && isDigit(text.charAt(i + 1))) {
-        hits.plusDigits.add(i, i + 2);
-      } else if (c == '@' && i + 1 < n && Character.isLetterOrDigit(text.charAt(i + 1))) {
-        hits.ats.add(i, i + 1);
+      if ((cls & ASCII_LETTER) != 0) {
+        // The rest of the word while it is lower-case ASCII: Keywords.step of such a char is
+        // hash * 31 + c, and nothing else changes (see above).
+        while (i + 1 < n) {
+          char next = text.charAt(i + 1);
+          if (next < 'a' || next > 'z') {
+            break;
+          }
+          wordHash = wordHash * 31 + next;
+          i++;
+        }
+      } else if (c == '+') {
+        if (i + 1 < n && isDigit(text.charAt(i + 1))) {
+          hits.plusDigits.add(i, i + 2);
+        }
+      } else if (c == '@') {
+        if (i + 1 < n && Character.isLetterOrDigit(text.charAt(i + 1))) {
+          hits.ats.add(i, i + 1);
+        }
+      } else if (c == ':') {
+        if (colons == null) {
+          colons = new ColonRuns(text, hits.hexColons);
+        }
+        colons.colon(i);
       }
+    }
+    if (wordStart >= 0) {
+      endWord(hits, keywords, wordStart, n, wordHash);
+    }
+    if (alnumStart >= 0) {
+      endAlnum(hits, alnumStart, n, alnumClasses);
+    }
+    if (colons != null) {
+      colons.finish();
     }
     if (runStart >= 0) {
       hits.digitRuns.add(runStart, n);
     }
     return hits;
+  }
+
+  /**
+   * The hits that end at the second digit of a run, at {@code i}: "AB 12" of a spaced NINO, or else
+   * "AB12" of an IBAN's head.
+   */
+  private static void twoLettersBefore(Hits hits, String text, int i) {
+    if (i >= 4
+        && text.charAt(i - 2) == ' '
+        && isUpper(text.charAt(i - 3))
+        && isUpper(text.charAt(i - 4))
+        && (i == 4 || !isAsciiLetter(text.charAt(i - 5)))) {
+      hits.lettersSpaceDigits.add(i - 4, i + 1);
+    } else if (i >= 3 && isUpper(text.charAt(i - 2)) && isUpper(text.charAt(i - 3))) {
+      hits.lettersDigits.add(i - 3, i + 1);
+    }
+  }
+
+  /** Closes the alphanumeric run {@code [start, end)}, whose chars' classes OR to {@code cls}. */
+  private static void endAlnum(Hits hits, int start, int end, int cls) {
+    if ((cls & ASCII_LETTER) != 0 && ((cls & DIGIT) != 0 || end - start >= LONG_WORD)) {
+      hits.alnumMixed.add(start, end);
+    }
+  }
+
+  /**
+   * The hex-colon hits (maximal runs of hex digits, {@code ':'} and {@code '.'} holding two colons
+   * or more), worked out at each colon instead of for every char: at a colon, the chars back to the
+   * previous colon tell whether it is in the same run; if not, the previous run ends at the first
+   * non-hex char after its last colon, and the new one starts after the last non-hex char before
+   * this colon. Each char between two colons is read at most twice, so this stays linear.
+   */
+  private static final class ColonRuns {
+    /** The text the colons are in. */
+    private final String text;
+
+    /** Where the hits go. */
+    private final Ints out;
+
+    /** Start of the run holding {@link #lastColon}. */
+    private int start;
+
+    /** Colons in that run so far. */
+    private int colons;
+
+    /** The last colon seen, or -1. */
+    private int lastColon = -1;
+
+    ColonRuns(String text, Ints out) {
+      this.text = text;
+      this.out = out;
+    }
+
+    void colon(int at) {
+      int p = at;
+      while (p > lastColon + 1 && isHex(text.charAt(p - 1))) {
+        p--;
+      }
+      if (lastColon >= 0 && p == lastColon + 1) {
+        colons++;
+      } else {
+        finish();
+        start = p;
+        colons = 1;
+      }
+      lastColon = at;
+    }
+
+    /** Records the run of the last colon when it is a hit; called once more at the text's end. */
+    void finish() {
+      if (colons >= 2) {
+        int end = lastColon + 1;
+        while (end < text.length() && isHex(text.charAt(end))) {
+          end++;
+        }
+        out.add(start, end);
+      }
+    }
   }
 
   private static void endWord(Hits hits, Keywords keywords, int start, int end, int hash) {
@@ -175,7 +240,7 @@ final class Prefilter {
     /** The context sets of each word in {@link #keywords}. */
     final Longs keywordSets = new Longs();
 
-    private Hits(String text) {
+    Hits(String text) {
       this.text = text;
     }
 
@@ -371,6 +436,10 @@ final class Prefilter {
     long get(int i) {
       return values[i];
     }
+
+    int size() {
+      return size;
+    }
   }
 
   /** A growable list of ints; ranges are stored as start and end, interleaved. */
@@ -404,6 +473,54 @@ final class Prefilter {
     int get(int i) {
       return values[i];
     }
+  }
+
+  /** Class bit: a letter of a word (an ASCII letter, or a letter from U+00C0 on). */
+  private static final int LETTER = 1;
+
+  /** Class bit: an ASCII letter or digit, part of an alphanumeric run. */
+  private static final int ALNUM = 2;
+
+  /** Class bit: an ASCII digit. */
+  private static final int DIGIT = 4;
+
+  /** Class bit: an ASCII letter. */
+  private static final int ASCII_LETTER = 8;
+
+  /** Class bit: a char of a hex-colon run (hex digit, {@code ':'} or {@code '.'}). */
+  private static final int HEX = 16;
+
+  /** The class bits of each char below 128. */
+  private static final byte[] CLASS = classTable();
+
+  private static byte[] classTable() {
+    byte[] table = new byte[128];
+    for (char c = 0; c < 128; c++) {
+      boolean digit = c >= '0' && c <= '9';
+      boolean letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+      boolean hex = digit || c == ':' || c == '.' || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+      table[c] =
+          (byte)
+              ((letter ? LETTER | ASCII_LETTER : 0)
+                  | (letter || digit ? ALNUM : 0)
+                  | (digit ? DIGIT : 0)
+                  | (hex ? HEX : 0));
+    }
+    return table;
+  }
+
+  /**
+   * The class bits of {@code c}: from 128 on, only letters from U+00C0 have one ({@link #LETTER}).
+   */
+  private static int classOf(char c) {
+    if (c < 128) {
+      return CLASS[c];
+    }
+    return c >= 0xC0 && Character.isLetter(c) ? LETTER : 0;
+  }
+
+  private static boolean isHex(char c) {
+    return c < 128 && (CLASS[c] & HEX) != 0;
   }
 
   private static boolean isDigit(char c) {
