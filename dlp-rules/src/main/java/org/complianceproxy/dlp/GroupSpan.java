@@ -96,7 +96,7 @@ final class GroupSpan {
     }
   }
 
-  /** Number of states a {@link MatchFilter.Scratch} must hold for these filters. */
+  /** Number of states a {@link MatchFilter.Scratch} holds for these filters once they ran. */
   int states() {
     if (value == null) {
       return 0;

@@ -120,7 +120,7 @@ final class MatchFilter {
     }
   }
 
-  /** Number of states a {@link Scratch} must hold for this filter. */
+  /** Number of states a {@link Scratch} holds for this filter once it ran. */
   int states() {
     return follow == null ? 0 : follow.length;
   }
@@ -187,7 +187,7 @@ final class MatchFilter {
    */
   private int simulate(
       String text, int from, int to, Scratch scratch, boolean anywhere, boolean allEnds) {
-    int gen = scratch.nextGeneration();
+    int gen = scratch.nextGeneration(follow.length);
     int[] mark = scratch.mark;
     int[] cur = scratch.current;
     int[] next = scratch.next;
@@ -226,7 +226,7 @@ final class MatchFilter {
         return UNSURE;
       }
       int symbol = c < 128 ? c : 128;
-      gen = scratch.nextGeneration();
+      gen = scratch.nextGeneration(follow.length);
       int nextCount = 0;
       boolean matched = false;
       for (int k = 0; k < count; k++) {
@@ -274,7 +274,7 @@ final class MatchFilter {
 
   /** Whether {@code $} (and any assertion after it) leads from the states to a match. */
   private boolean endMatches(int[] states, int count, Scratch scratch) {
-    int gen = scratch.nextGeneration();
+    int gen = scratch.nextGeneration(follow.length);
     int[] mark = scratch.mark;
     int[] stack = scratch.stack;
     int top = 0;
@@ -445,7 +445,7 @@ final class MatchFilter {
 
   /** {@code states} plus what their {@code ^} assertions lead to, sorted. */
   private int[] closeBegin(int[] states, Scratch scratch) {
-    int gen = scratch.nextGeneration();
+    int gen = scratch.nextGeneration(follow.length);
     List<Integer> out = new ArrayList<>();
     int[] stack = scratch.stack;
     int top = 0;
@@ -482,11 +482,13 @@ final class MatchFilter {
   }
 
   /**
-   * Simulation state of one scan, reused for every try: sized for the largest filter, and allocated
-   * only when a filter without a DFA first runs.
+   * Simulation state of one scan, reused for every try. Its arrays are allocated when a filter
+   * without a DFA first runs, as long as that filter's states, and grown when a larger one runs: a
+   * scan pays only for the filters its text makes it simulate, not for the largest of all rules.
+   * Holds state numbers only, never text.
    */
   static final class Scratch {
-    /** States of the largest filter. */
+    /** States the arrays are allocated for at least. */
     private final int size;
 
     /** Generation in which each state was last added, to add each state once per step. */
@@ -504,16 +506,25 @@ final class MatchFilter {
     /** Current generation; never 0, which a fresh {@link #mark} holds. */
     private int generation;
 
+    /** A scratch whose arrays are as long as the first filter that runs needs. */
+    Scratch() {
+      this(0);
+    }
+
+    /** A scratch whose arrays hold at least {@code states} states once allocated. */
     Scratch(int states) {
       size = states;
     }
 
-    private int nextGeneration() {
-      if (mark == null) {
-        mark = new int[size];
-        current = new int[size];
-        next = new int[size];
-        stack = new int[size];
+    /** A new generation, for a filter of {@code states} states. */
+    private int nextGeneration(int states) {
+      if (mark == null || mark.length < states) {
+        // Fresh arrays: a zero mark is older than every generation, so no state looks added.
+        int length = Math.max(states, size);
+        mark = new int[length];
+        current = new int[length];
+        next = new int[length];
+        stack = new int[length];
       }
       if (++generation == Integer.MAX_VALUE) {
         Arrays.fill(mark, 0);

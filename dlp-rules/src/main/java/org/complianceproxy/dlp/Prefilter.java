@@ -235,13 +235,25 @@ final class Prefilter {
     final Ints capitalWords = new Ints();
 
     /** Words that are context words, in text order; their sets are in {@link #keywordSets}. */
-    final Ints keywords = new Ints();
+    final Ints keywords;
 
     /** The context sets of each word in {@link #keywords}. */
-    final Longs keywordSets = new Longs();
+    final Longs keywordSets;
+
+    /** The lists {@link #startsFor} fills, reused for every rule of the scan. */
+    private final Ints firstStarts = new Ints();
+
+    private final Ints moreStarts = new Ints();
+
+    private final Ints mergedStarts = new Ints();
 
     Hits(String text) {
       this.text = text;
+      // Prose has a context word every few dozen chars ("account", "order"): size the two lists
+      // for that at once instead of growing them from a few entries.
+      int words = Math.max(4, Math.min(text.length() / WORDS_PER_KEYWORD_HINT, 1024));
+      this.keywords = new Ints(2 * words);
+      this.keywordSets = new Longs(words);
     }
 
     /**
@@ -249,16 +261,18 @@ final class Prefilter {
      * number (no letter or digit before it). O(hits of the rule's trigger), except for {@link
      * Trigger#AT}, which also reads the local part before each {@code '@'} (at most {@code
      * max_length} chars, and never a char twice since a local part holds no {@code '@'}).
+     *
+     * <p>The list returned is this object's own and is overwritten by the next call: a scan tries
+     * its rules one after another, so one list (and two more for merging the starts of several
+     * triggers) serves them all, allocated once per scan instead of once per rule.
      */
     Ints startsFor(Rule rule) {
-      if (rule.triggers().size() == 1) {
-        return startsFor(rule, rule.triggers().get(0));
-      }
-      // Each trigger's starts ascend: merge them, dropping duplicates.
-      Ints starts = startsFor(rule, rule.triggers().get(0));
+      Ints starts = startsFor(rule, rule.triggers().get(0), firstStarts);
       for (int t = 1; t < rule.triggers().size(); t++) {
-        Ints some = startsFor(rule, rule.triggers().get(t));
-        Ints merged = new Ints();
+        // Each trigger's starts ascend: merge them, dropping duplicates.
+        Ints some = startsFor(rule, rule.triggers().get(t), moreStarts);
+        Ints merged = starts == firstStarts ? mergedStarts : firstStarts;
+        merged.clear();
         int i = 0;
         int j = 0;
         while (i < starts.size() || j < some.size()) {
@@ -308,8 +322,9 @@ final class Prefilter {
       return false;
     }
 
-    private Ints startsFor(Rule rule, Trigger trigger) {
-      Ints starts = new Ints();
+    /** The starts of one trigger, into {@code starts} (cleared first). */
+    private Ints startsFor(Rule rule, Trigger trigger, Ints starts) {
+      starts.clear();
       int n = text.length();
       switch (trigger) {
         case DIGIT -> {
@@ -421,14 +436,27 @@ final class Prefilter {
   /** Letter-only runs this long also count as {@link Trigger#ALNUM} hits (AWS keys, base32). */
   static final int LONG_WORD = 16;
 
-  /** A growable list of longs. */
+  /** Chars of text per context word that the keyword lists are first sized for. */
+  private static final int WORDS_PER_KEYWORD_HINT = 32;
+
+  /** A growable list of longs, allocated on the first value. */
   static final class Longs {
-    private long[] values = new long[8];
+    /** The values; only the first {@link #size} are in use. */
+    private long[] values = NO_LONGS;
+
+    /** Length of the array the first value allocates. */
+    private final int firstCapacity;
+
+    /** Number of values in use. */
     private int size;
+
+    Longs(int firstCapacity) {
+      this.firstCapacity = firstCapacity;
+    }
 
     void add(long value) {
       if (size == values.length) {
-        values = Arrays.copyOf(values, size * 2);
+        values = Arrays.copyOf(values, size == 0 ? firstCapacity : size * 2);
       }
       values[size++] = value;
     }
@@ -442,19 +470,42 @@ final class Prefilter {
     }
   }
 
-  /** A growable list of ints; ranges are stored as start and end, interleaved. */
+  private static final long[] NO_LONGS = {};
+
+  private static final int[] NO_INTS = {};
+
+  /**
+   * A growable list of ints, allocated on the first value (most lists of a scan stay empty); ranges
+   * are stored as start and end, interleaved.
+   */
   static final class Ints {
     /** The values; only the first {@link #size} are in use. */
-    private int[] values = new int[8];
+    private int[] values = NO_INTS;
+
+    /** Length of the array the first value allocates. */
+    private final int firstCapacity;
 
     /** Number of values in use. */
     private int size;
 
+    Ints() {
+      this(8);
+    }
+
+    Ints(int firstCapacity) {
+      this.firstCapacity = firstCapacity;
+    }
+
     void add(int value) {
       if (size == values.length) {
-        values = Arrays.copyOf(values, size * 2);
+        values = Arrays.copyOf(values, size == 0 ? firstCapacity : size * 2);
       }
       values[size++] = value;
+    }
+
+    /** Empties the list, keeping its array for reuse. */
+    void clear() {
+      size = 0;
     }
 
     void add(int start, int end) {

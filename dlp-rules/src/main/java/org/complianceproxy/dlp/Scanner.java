@@ -30,18 +30,10 @@ public final class Scanner {
   /** Person names from name lists and context; null in scanners of custom rule files. */
   private final NameDetector names;
 
-  /** States of the largest rule's filters (its {@link MatchFilter}, its {@link GroupSpan}). */
-  private final int filterStates;
-
   private Scanner(RuleLoader.RuleSet set, NameDetector names) {
     this.rules = set.rules();
     this.keywords = set.keywords();
     this.names = names;
-    this.filterStates =
-        rules.stream()
-            .mapToInt(r -> Math.max(r.filter().states(), r.groupSpan().states()))
-            .max()
-            .orElse(0);
   }
 
   /** The rules bundled in {@code dlp/rules.yaml}, loaded on first use and shared afterwards. */
@@ -194,9 +186,9 @@ public final class Scanner {
     String s = text.toString();
     Prefilter.Hits hits = Prefilter.hits(s, keywords);
     List<Candidate> candidates = new ArrayList<>();
-    MatchFilter.Scratch scratch = new MatchFilter.Scratch(filterStates);
+    AnchoredSearch search = new AnchoredSearch(s, hits, new MatchFilter.Scratch(), counters);
     for (int r = 0; r < rules.size(); r++) {
-      new AnchoredSearch(rules.get(r), r, s, hits, scratch, counters).run(candidates);
+      search.run(rules.get(r), r, candidates);
     }
     if (names != null) {
       names.detect(s, hits.capitalWords, rules.size(), candidates);
