@@ -73,15 +73,25 @@ final class Prefilter {
         runStart = -1;
       }
       if ((cls & ASCII_LETTER) != 0) {
-        // The rest of the word while it is lower-case ASCII: Keywords.step of such a char is
-        // hash * 31 + c, and nothing else changes (see above).
-        while (i + 1 < n) {
-          char next = text.charAt(i + 1);
-          if (next < 'a' || next > 'z') {
+        while (true) {
+          // The rest of the word while it is lower-case ASCII: Keywords.step of such a char is
+          // hash * 31 + c, and nothing else changes (see above).
+          while (i + 1 < n && isLower(text.charAt(i + 1))) {
+            wordHash = wordHash * 31 + text.charAt(i + 1);
+            i++;
+          }
+          // A space and a lower-case letter: what the general path does for the two (close the
+          // word and the alphanumeric run; open both at the letter), then on with the new word.
+          if (i + 2 >= n || text.charAt(i + 1) != ' ' || !isLower(text.charAt(i + 2))) {
             break;
           }
-          wordHash = wordHash * 31 + next;
-          i++;
+          endWord(hits, keywords, wordStart, i + 1, wordHash);
+          endAlnum(hits, alnumStart, i + 1, alnumClasses);
+          i += 2;
+          wordStart = i;
+          wordHash = text.charAt(i);
+          alnumStart = i;
+          alnumClasses = CLASS[text.charAt(i)];
         }
       } else if (c == '+') {
         if (i + 1 < n && isDigit(text.charAt(i + 1))) {
@@ -202,6 +212,7 @@ final class Prefilter {
     if (sets != 0) {
       hits.keywords.add(start, end);
       hits.keywordSets.add(sets);
+      hits.allKeywordSets |= sets;
     }
   }
 
@@ -239,6 +250,9 @@ final class Prefilter {
 
     /** The context sets of each word in {@link #keywords}. */
     final Longs keywordSets;
+
+    /** The union of {@link #keywordSets}: a rule of none of them has no keyword windows. */
+    private long allKeywordSets;
 
     /** The lists {@link #startsFor} fills, reused for every rule of the scan. */
     private final Ints firstStarts = new Ints();
@@ -363,6 +377,9 @@ final class Prefilter {
         }
         case KEYWORD -> {
           // Windows, not starts: [start, end) pairs merged, searched by AnchoredSearch.
+          if ((allKeywordSets & rule.contextSets()) == 0) {
+            break;
+          }
           int lastEnd = -1;
           for (int k = 0; k < keywords.size() / 2; k++) {
             if ((keywordSets.get(k) & rule.contextSets()) == 0) {
@@ -584,6 +601,10 @@ final class Prefilter {
 
   private static boolean isUpper(char c) {
     return c >= 'A' && c <= 'Z';
+  }
+
+  private static boolean isLower(char c) {
+    return c >= 'a' && c <= 'z';
   }
 
   /** The characters of an e-mail local part in the bundled rule (an RFC 5322 dot-atom subset). */
