@@ -34,8 +34,20 @@ final class MatchFilter {
   /** Most ints in all follow sets of one pattern together. */
   private static final int MAX_FOLLOW = 1 << 20;
 
-  /** Most DFA states built per mode; a larger automaton is simulated as an NFA instead. */
+  /**
+   * Most DFA states built for searches anywhere in a window; a larger automaton is simulated as an
+   * NFA instead.
+   */
   private static final int MAX_DFA_STATES = 160;
+
+  /**
+   * Most DFA states built for anchored tries, at 129 ints a state (about 200 KB at most). Larger
+   * than {@link #MAX_DFA_STATES}: anchored tries are the hot ones (every start of every rule), and
+   * the e-mail and international phone patterns and their group-1 filters need 180 to 330 states;
+   * simulating them instead cost a tenth of a small chat's scan, and their simulation scratch half
+   * of its allocation.
+   */
+  static final int MAX_ANCHORED_DFA_STATES = 400;
 
   /** Symbols of the DFA: the 128 ASCII chars, then one for every non-ASCII code point. */
   private static final int SYMBOLS = 129;
@@ -99,22 +111,33 @@ final class MatchFilter {
       byte[] kinds,
       int[][] follow,
       int[] start,
-      boolean exactOverAscii) {
+      boolean exactOverAscii,
+      int maxAnchoredDfaStates) {
     this.lo = lo;
     this.hi = hi;
     this.nonAscii = nonAscii;
     this.kinds = kinds;
     this.follow = follow;
     this.start = start;
-    this.anchored = Dfa.build(this, false);
-    this.unanchored = Dfa.build(this, true);
+    this.anchored = Dfa.build(this, false, maxAnchoredDfaStates);
+    this.unanchored = Dfa.build(this, true, Math.min(MAX_DFA_STATES, maxAnchoredDfaStates));
     this.exactOverAscii = exactOverAscii;
   }
 
   /** The filter of {@code regex}, or {@link #ANY} when its syntax is outside the subset. */
   static MatchFilter of(String regex) {
+    return of(regex, MAX_ANCHORED_DFA_STATES);
+  }
+
+  /**
+   * The filter of {@code regex} with DFAs of at most {@code maxAnchoredDfaStates} states (0: none,
+   * every run simulates the NFA; tests compare the two).
+   */
+  static MatchFilter of(String regex, int maxAnchoredDfaStates) {
     try {
-      return new Builder().build(FilterSyntax.parse(regex), FilterSyntax.exactOverAscii(regex));
+      return new Builder()
+          .build(
+              FilterSyntax.parse(regex), FilterSyntax.exactOverAscii(regex), maxAnchoredDfaStates);
     } catch (FilterSyntax.Unsupported e) {
       return ANY;
     }
@@ -318,11 +341,20 @@ final class MatchFilter {
     /** Per state: no match can follow (only for anchored tries). */
     private final boolean[] dead;
 
-    private Dfa(int[] next, boolean[] matched, boolean[] matchedAtEnd, boolean[] dead) {
+    /**
+     * Per state: it holds the match state and nothing else, so no later end can follow (only for
+     * anchored tries). {@link #onlyEnd} stops there, as the simulation does when only the match is
+     * left, instead of reading on into a char it cannot tell about.
+     */
+    private final boolean[] ended;
+
+    private Dfa(
+        int[] next, boolean[] matched, boolean[] matchedAtEnd, boolean[] dead, boolean[] ended) {
       this.next = next;
       this.matched = matched;
       this.matchedAtEnd = matchedAtEnd;
       this.dead = dead;
+      this.ended = ended;
     }
 
     boolean run(String text, int from, int to) {
@@ -359,7 +391,7 @@ final class MatchFilter {
           }
           end = i;
         }
-        if (dead[state] || i >= to) {
+        if (dead[state] || ended[state] || i >= to) {
           return end;
         }
         char c = text.charAt(i++);
@@ -370,8 +402,11 @@ final class MatchFilter {
       }
     }
 
-    /** The DFA of {@code filter}, or null when it would exceed {@link #MAX_DFA_STATES}. */
-    static Dfa build(MatchFilter filter, boolean anywhere) {
+    /** The DFA of {@code filter}, or null when it would exceed {@code maxStates} states. */
+    static Dfa build(MatchFilter filter, boolean anywhere, int maxStates) {
+      if (maxStates <= 0) {
+        return null;
+      }
       int n = filter.follow.length;
       java.util.Map<Key, Integer> ids = new java.util.HashMap<>();
       List<int[]> sets = new ArrayList<>();
@@ -414,7 +449,7 @@ final class MatchFilter {
           Key key = new Key(target);
           Integer id = ids.get(key);
           if (id == null) {
-            if (sets.size() == MAX_DFA_STATES) {
+            if (sets.size() >= maxStates) {
               return null;
             }
             id = sets.size();
@@ -430,6 +465,7 @@ final class MatchFilter {
       boolean[] matched = new boolean[count];
       boolean[] matchedAtEnd = new boolean[count];
       boolean[] dead = new boolean[count];
+      boolean[] ended = new boolean[count];
       for (int d = 0; d < count; d++) {
         System.arraycopy(rows.get(d), 0, next, d * SYMBOLS, SYMBOLS);
         int[] set = sets.get(d);
@@ -438,8 +474,12 @@ final class MatchFilter {
         }
         matchedAtEnd[d] = matched[d] || filter.endMatches(set, set.length, scratch);
         dead[d] = !anywhere && set.length == 0;
+        ended[d] = !anywhere && set.length > 0;
+        for (int s : set) {
+          ended[d] &= filter.kinds[s] == MATCH;
+        }
       }
-      return new Dfa(next, matched, matchedAtEnd, dead);
+      return new Dfa(next, matched, matchedAtEnd, dead, ended);
     }
   }
 
@@ -548,7 +588,7 @@ final class MatchFilter {
     /** Per state: successors (one for a char or assertion state, any number for a split). */
     private final List<int[]> outs = new ArrayList<>();
 
-    MatchFilter build(FilterSyntax.Node root, boolean exactOverAscii)
+    MatchFilter build(FilterSyntax.Node root, boolean exactOverAscii, int maxAnchoredDfaStates)
         throws FilterSyntax.Unsupported {
       int match = add(MATCH, null, new int[0]);
       int start = compile(root, match);
@@ -578,7 +618,15 @@ final class MatchFilter {
           follow[s] = new int[0];
         }
       }
-      return new MatchFilter(lo, hi, nonAscii, kindArray, follow, closure(start), exactOverAscii);
+      return new MatchFilter(
+          lo,
+          hi,
+          nonAscii,
+          kindArray,
+          follow,
+          closure(start),
+          exactOverAscii,
+          maxAnchoredDfaStates);
     }
 
     /** The non-split states reachable from {@code state} through splits. */
