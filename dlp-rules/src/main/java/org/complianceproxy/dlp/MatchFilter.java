@@ -329,50 +329,60 @@ final class MatchFilter {
    * numbered from 0 (the start); a state's row holds its successor per symbol.
    */
   private static final class Dfa {
-    /** Successor per state and symbol, {@code state * SYMBOLS + symbol}. */
-    private final int[] next;
+    /** Flag of a state that holds the match state. */
+    private static final int MATCHED = 1;
 
-    /** Per state: it holds the match state. */
-    private final boolean[] matched;
+    /** Flag of a state where {@code $} at the end of the slice completes a match. */
+    private static final int MATCHED_AT_END = 2;
 
-    /** Per state: {@code $} at the end of the slice completes a match. */
-    private final boolean[] matchedAtEnd;
-
-    /** Per state: no match can follow (only for anchored tries). */
-    private final boolean[] dead;
+    /** Flag of a state after which no match can follow (only for anchored tries). */
+    private static final int DEAD = 4;
 
     /**
-     * Per state: it holds the match state and nothing else, so no later end can follow (only for
-     * anchored tries). {@link #onlyEnd} stops there, as the simulation does when only the match is
-     * left, instead of reading on into a char it cannot tell about.
+     * Flag of a state that holds the match state and nothing else, so no later end can follow (only
+     * for anchored tries). {@link #onlyEnd} stops there, as the simulation does when only the match
+     * is left, instead of reading on into a char it cannot tell about.
      */
-    private final boolean[] ended;
+    private static final int ENDED = 8;
 
-    private Dfa(
-        int[] next, boolean[] matched, boolean[] matchedAtEnd, boolean[] dead, boolean[] ended) {
+    /** Where an entry keeps its state's flags; below them is the state's row. */
+    private static final int FLAG_SHIFT = 24;
+
+    private static final int ROW_MASK = (1 << FLAG_SHIFT) - 1;
+
+    /**
+     * Per state and symbol, at {@code state * SYMBOLS + symbol}: the entry of the successor, that
+     * is its row ({@code successor * SYMBOLS}) with its flags above {@link #FLAG_SHIFT}. One load
+     * per char gives both where to look next and whether to stop.
+     */
+    private final int[] next;
+
+    /** The entry of the start state (row 0). */
+    private final int first;
+
+    private Dfa(int[] next, int first) {
       this.next = next;
-      this.matched = matched;
-      this.matchedAtEnd = matchedAtEnd;
-      this.dead = dead;
-      this.ended = ended;
+      this.first = first;
     }
 
     boolean run(String text, int from, int to) {
-      int state = 0;
+      int entry = first;
       int i = from;
       while (true) {
-        if (matched[state]) {
+        int flags = entry >>> FLAG_SHIFT;
+        if ((flags & MATCHED) != 0) {
           return true;
         }
-        if (dead[state] || i >= to) {
-          return matchedAtEnd[state];
+        if ((flags & DEAD) != 0 || i >= to) {
+          return (flags & MATCHED_AT_END) != 0;
         }
         char c = text.charAt(i);
+        int row = entry & ROW_MASK;
         if (c < 128) {
-          state = next[state * SYMBOLS + c];
+          entry = next[row + c];
           i++;
         } else {
-          state = next[state * SYMBOLS + 128];
+          entry = next[row + 128];
           i += width(text, i, to);
         }
       }
@@ -381,24 +391,25 @@ final class MatchFilter {
     /** See {@link MatchFilter#onlyEnd}. */
     int onlyEnd(String text, int from, int to) {
       int end = NO_MATCH;
-      int state = 0;
+      int entry = first;
       int i = from;
       while (true) {
-        boolean ends = matched[state] || (i >= to && matchedAtEnd[state]);
+        int flags = entry >>> FLAG_SHIFT;
+        boolean ends = (flags & MATCHED) != 0 || (i >= to && (flags & MATCHED_AT_END) != 0);
         if (ends) {
           if (end != NO_MATCH) {
             return UNSURE;
           }
           end = i;
         }
-        if (dead[state] || ended[state] || i >= to) {
+        if ((flags & (DEAD | ENDED)) != 0 || i >= to) {
           return end;
         }
         char c = text.charAt(i++);
         if (c >= 128) {
           return UNSURE;
         }
-        state = next[state * SYMBOLS + c];
+        entry = next[(entry & ROW_MASK) + c];
       }
     }
 
@@ -461,25 +472,34 @@ final class MatchFilter {
         rows.add(row);
       }
       int count = sets.size();
-      int[] next = new int[count * SYMBOLS];
-      boolean[] matched = new boolean[count];
-      boolean[] matchedAtEnd = new boolean[count];
-      boolean[] dead = new boolean[count];
-      boolean[] ended = new boolean[count];
+      int[] flags = new int[count];
       for (int d = 0; d < count; d++) {
-        System.arraycopy(rows.get(d), 0, next, d * SYMBOLS, SYMBOLS);
         int[] set = sets.get(d);
+        boolean matched = false;
+        boolean onlyMatch = set.length > 0;
         for (int s : set) {
-          matched[d] |= filter.kinds[s] == MATCH;
+          matched |= filter.kinds[s] == MATCH;
+          onlyMatch &= filter.kinds[s] == MATCH;
         }
-        matchedAtEnd[d] = matched[d] || filter.endMatches(set, set.length, scratch);
-        dead[d] = !anywhere && set.length == 0;
-        ended[d] = !anywhere && set.length > 0;
-        for (int s : set) {
-          ended[d] &= filter.kinds[s] == MATCH;
+        boolean matchedAtEnd = matched || filter.endMatches(set, set.length, scratch);
+        flags[d] =
+            (matched ? MATCHED : 0)
+                | (matchedAtEnd ? MATCHED_AT_END : 0)
+                | (!anywhere && set.length == 0 ? DEAD : 0)
+                | (!anywhere && onlyMatch ? ENDED : 0);
+      }
+      if ((long) count * SYMBOLS > ROW_MASK) {
+        return null; // rows would reach into the flags
+      }
+      int[] next = new int[count * SYMBOLS];
+      for (int d = 0; d < count; d++) {
+        int[] row = rows.get(d);
+        for (int symbol = 0; symbol < SYMBOLS; symbol++) {
+          int target = row[symbol];
+          next[d * SYMBOLS + symbol] = (target * SYMBOLS) | (flags[target] << FLAG_SHIFT);
         }
       }
-      return new Dfa(next, matched, matchedAtEnd, dead, ended);
+      return new Dfa(next, flags[0] << FLAG_SHIFT);
     }
   }
 
