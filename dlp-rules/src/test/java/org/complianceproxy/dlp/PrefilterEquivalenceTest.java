@@ -6,8 +6,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -114,35 +117,32 @@ class PrefilterEquivalenceTest {
     return text.toString();
   }
 
+  /** Every int list of the hits, by name. */
+  private static final Map<String, Function<Prefilter.Hits, Prefilter.Ints>> LISTS = orderedLists();
+
+  private static Map<String, Function<Prefilter.Hits, Prefilter.Ints>> orderedLists() {
+    Map<String, Function<Prefilter.Hits, Prefilter.Ints>> lists = new LinkedHashMap<>();
+    lists.put("digit runs", h -> h.digitRuns);
+    lists.put("plus digits", h -> h.plusDigits);
+    lists.put("letters space digits", h -> h.lettersSpaceDigits);
+    lists.put("letters digits", h -> h.lettersDigits);
+    lists.put("ats", h -> h.ats);
+    lists.put("alnum runs", h -> h.alnumMixed);
+    lists.put("hex-colon runs", h -> h.hexColons);
+    lists.put("capital words", h -> h.capitalWords);
+    lists.put("keywords", h -> h.keywords);
+    return lists;
+  }
+
   private static void assertSameHits(String text) {
     Prefilter.Hits actual = Prefilter.hits(text, KEYWORDS);
     Prefilter.Hits expected = ReferencePrefilter.hits(text, KEYWORDS);
     String what = SeededCases.quote(text);
-    assertThat(values(actual.digitRuns))
-        .as("digit runs of %s", what)
-        .isEqualTo(values(expected.digitRuns));
-    assertThat(values(actual.plusDigits))
-        .as("plus digits of %s", what)
-        .isEqualTo(values(expected.plusDigits));
-    assertThat(values(actual.lettersSpaceDigits))
-        .as("letters space digits of %s", what)
-        .isEqualTo(values(expected.lettersSpaceDigits));
-    assertThat(values(actual.lettersDigits))
-        .as("letters digits of %s", what)
-        .isEqualTo(values(expected.lettersDigits));
-    assertThat(values(actual.ats)).as("ats of %s", what).isEqualTo(values(expected.ats));
-    assertThat(values(actual.alnumMixed))
-        .as("alnum runs of %s", what)
-        .isEqualTo(values(expected.alnumMixed));
-    assertThat(values(actual.hexColons))
-        .as("hex-colon runs of %s", what)
-        .isEqualTo(values(expected.hexColons));
-    assertThat(values(actual.capitalWords))
-        .as("capital words of %s", what)
-        .isEqualTo(values(expected.capitalWords));
-    assertThat(values(actual.keywords))
-        .as("keywords of %s", what)
-        .isEqualTo(values(expected.keywords));
+    LISTS.forEach(
+        (name, list) ->
+            assertThat(values(list.apply(actual)))
+                .as("%s of %s", name, what)
+                .isEqualTo(values(list.apply(expected))));
     assertThat(values(actual.keywordSets))
         .as("keyword sets of %s", what)
         .isEqualTo(values(expected.keywordSets));

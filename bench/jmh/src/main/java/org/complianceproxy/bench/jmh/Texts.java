@@ -31,35 +31,23 @@ final class Texts {
     "DE89 3704 0044 0532 0130 00",
   };
 
-  /** Filler words of the load bench's prompts ({@code bench/load}'s {@code Prompts}). */
-  private static final String[] CHAT_WORDS = {
-    "the",
-    "invoice",
-    "customer",
-    "please",
-    "summarise",
-    "account",
-    "payment",
-    "refund",
-    "order",
-    "delivery",
-    "address",
-    "contract",
-    "renewal",
-    "ticket",
-    "support",
-    "balance",
-    "statement",
-    "transfer",
-    "request",
-    "review",
-    "policy",
-    "claim",
-    "date",
-    "amount",
-    "status",
-    "update",
-  };
+  /**
+   * Filler words of the load bench's prompts ({@code bench/load}'s {@code Prompts}), in its order.
+   */
+  private static final String[] CHAT_WORDS =
+      java.util.stream.Stream.concat(
+              java.util.Arrays.stream(WORDS),
+              java.util.stream.Stream.of(
+                  "transfer",
+                  "request",
+                  "review",
+                  "policy",
+                  "claim",
+                  "date",
+                  "amount",
+                  "status",
+                  "update"))
+          .toArray(String[]::new);
 
   private static final String[] CHAT_IBANS = {
     "DE89 3704 0044 0532 0130 00",
