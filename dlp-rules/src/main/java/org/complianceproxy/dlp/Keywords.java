@@ -92,16 +92,25 @@ final class Keywords {
 
   /**
    * The sets of the endings of the word {@code text[from, to)}: each ending shorter than the word
-   * is hashed and looked up. Costs at most the total length of the distinct ending lengths.
+   * is hashed and looked up. The hashes of the suffixes grow from the word's end, one char each
+   * ({@link #hash} of a suffix one char longer adds that char times the next power of 31), so this
+   * costs the longest ending length plus one lookup per distinct ending length.
    */
   long lookupEnding(String text, int from, int to) {
     long sets = 0;
+    int hash = 0;
+    int power = 1;
+    int hashed = 0;
     for (int length : suffixLengths) {
       if (length >= to - from) {
         break;
       }
-      int start = to - length;
-      sets |= suffixes.lookup(text, start, to, hash(text, start, to));
+      while (hashed < length) {
+        hashed++;
+        hash += lower(text.charAt(to - hashed)) * power;
+        power *= 31;
+      }
+      sets |= suffixes.lookup(text, to - length, to, hash);
     }
     return sets;
   }

@@ -46,6 +46,36 @@ class KeywordsLookupTest {
         });
   }
 
+  @Test
+  void endingsAreFoundAsAPlainMapOfEndingsHasThem() {
+    SeededCases.forEachCase(
+        300,
+        random -> {
+          Map<String, Long> listed = new HashMap<>();
+          int count = SeededCases.between(random, 1, 30);
+          for (int w = 0; w < count; w++) {
+            listed.merge("-" + word(random, 1, 5), 1L << random.nextInt(64), (a, b) -> a | b);
+          }
+          Keywords keywords = new Keywords(listed);
+          for (int t = 0; t < 200; t++) {
+            String text = " " + word(random, 1, 8) + " ";
+            int from = 1;
+            int to = text.length() - 1;
+            long expected = 0;
+            for (Map.Entry<String, Long> e : listed.entrySet()) {
+              String ending = Keywords.lowerAll(e.getKey().substring(1));
+              String word = Keywords.lowerAll(text.substring(from, to));
+              if (ending.length() < word.length() && word.endsWith(ending)) {
+                expected |= e.getValue();
+              }
+            }
+            assertThat(keywords.lookupEnding(text, from, to))
+                .as("ending sets of %s", SeededCases.quote(text))
+                .isEqualTo(expected);
+          }
+        });
+  }
+
   private static String word(Random random, int min, int max) {
     int length = SeededCases.between(random, min, max);
     StringBuilder word = new StringBuilder(length);
