@@ -10,7 +10,8 @@ import java.util.List;
  * it. A scan therefore costs, per rule, at most {@code max_length + 2} chars per start, whatever
  * the text. RE2J is skipped where the rule's {@link MatchFilter} knows the only possible end of the
  * match and its {@link GroupSpan} where group 1 lies in it (most findings of checksummed types);
- * RE2J's capture pass is skipped wherever the group span can tell. Used once, by one thread.
+ * RE2J's capture pass is skipped wherever the group span can tell. One search serves a whole scan,
+ * trying its rules one after another ({@link #run}); used by one thread.
  *
  * <p>RE2J reports the leftmost-first match, which may be too long: in {@code "4111 1111 1111 1111
  * 123"} (a card and its CVV) the card pattern's optional fifth group takes the CVV and the 19
@@ -26,10 +27,10 @@ final class AnchoredSearch {
   private static final long NO_GROUP = -1;
 
   /** The rule being applied. */
-  private final Rule rule;
+  private Rule rule;
 
   /** Position of the rule in its file, carried into candidates. */
-  private final int ruleIndex;
+  private int ruleIndex;
 
   /** The whole text. */
   private final String text;
@@ -43,25 +44,22 @@ final class AnchoredSearch {
   /** Simulation state for the rule's {@link MatchFilter}, shared by the scan's searches. */
   private final MatchFilter.Scratch scratch;
 
-  /** The rule's matcher, created on the first RE2J match and reset for each later one. */
+  /** The rule's matcher, created on the rule's first RE2J match and reset for each later one. */
   private Matcher matcher;
 
   AnchoredSearch(
-      Rule rule,
-      int ruleIndex,
-      String text,
-      Prefilter.Hits hits,
-      MatchFilter.Scratch scratch,
-      ScanCounters counters) {
-    this.rule = rule;
-    this.ruleIndex = ruleIndex;
+      String text, Prefilter.Hits hits, MatchFilter.Scratch scratch, ScanCounters counters) {
     this.text = text;
     this.hits = hits;
     this.scratch = scratch;
     this.counters = counters;
   }
 
-  void run(List<Candidate> out) {
+  /** Adds the candidates of {@code rule}, the {@code ruleIndex}th of its file, to {@code out}. */
+  void run(Rule rule, int ruleIndex, List<Candidate> out) {
+    this.rule = rule;
+    this.ruleIndex = ruleIndex;
+    this.matcher = null;
     Prefilter.Ints starts = hits.startsFor(rule);
     if (rule.keywordTriggered()) {
       runWindows(starts, out);

@@ -71,6 +71,14 @@ final class GroupSpan {
 
   /** The span finder of {@code regex}, or {@link #NONE} when it is not of the shape above. */
   static GroupSpan of(String regex) {
+    return of(regex, MatchFilter.MAX_ANCHORED_DFA_STATES);
+  }
+
+  /**
+   * {@link #of(String)} with filters of DFAs of at most {@code maxDfaStates} states (0: none, the
+   * filters simulate their NFAs; tests compare the two).
+   */
+  static GroupSpan of(String regex, int maxDfaStates) {
     int[] group = firstGroup(regex);
     if (group == null) {
       return NONE;
@@ -84,19 +92,24 @@ final class GroupSpan {
     }
     int maxLead = maxChars(lead);
     int maxTrail = maxChars(trail);
-    MatchFilter valueFilter = whole(value);
+    MatchFilter valueFilter = whole(value, maxDfaStates);
     if (maxLead < 0 || maxTrail < 0 || valueFilter == MatchFilter.ANY) {
       return NONE;
     }
     try {
       return new GroupSpan(
-          whole(lead), valueFilter, whole(trail), maxLead, maxTrail, FilterSyntax.parse(value));
+          whole(lead, maxDfaStates),
+          valueFilter,
+          whole(trail, maxDfaStates),
+          maxLead,
+          maxTrail,
+          FilterSyntax.parse(value));
     } catch (FilterSyntax.Unsupported e) {
       return NONE;
     }
   }
 
-  /** Number of states a {@link MatchFilter.Scratch} must hold for these filters. */
+  /** Number of states a {@link MatchFilter.Scratch} holds for these filters once they ran. */
   int states() {
     if (value == null) {
       return 0;
@@ -210,8 +223,8 @@ final class GroupSpan {
   }
 
   /** A filter that says yes only when {@code part} may match the whole stretch it is given. */
-  private static MatchFilter whole(String part) {
-    return MatchFilter.of("(?:" + part + ")$");
+  private static MatchFilter whole(String part, int maxDfaStates) {
+    return MatchFilter.of("(?:" + part + ")$", maxDfaStates);
   }
 
   /**

@@ -20,6 +20,13 @@ final class Keywords {
   /** Hash of each slot's word. */
   private final int[] hashes;
 
+  /**
+   * Per slot: 0 when empty, else a tag of its word's hash ({@link #tag}). A lookup walks the same
+   * probe sequence as over {@link #words}, but reads one byte per slot (the table is a quarter of
+   * the size) and skips the slots whose tag already rules out the hash.
+   */
+  private final byte[] tags;
+
   /** Context sets of each slot's word. */
   private final long[] masks;
 
@@ -64,6 +71,7 @@ final class Keywords {
     int size = Integer.highestOneBit(Math.max(4, wordMasks.size() * 4) - 1) << 1;
     words = new String[size];
     hashes = new int[size];
+    tags = new byte[size];
     masks = new long[size];
     mask = size - 1;
     for (Map.Entry<String, Long> e : wordMasks.entrySet()) {
@@ -75,6 +83,7 @@ final class Keywords {
       }
       words[slot] = w;
       hashes[slot] = h;
+      tags[slot] = tag(h);
       masks[slot] |= e.getValue();
     }
   }
@@ -83,16 +92,25 @@ final class Keywords {
 
   /**
    * The sets of the endings of the word {@code text[from, to)}: each ending shorter than the word
-   * is hashed and looked up. Costs at most the total length of the distinct ending lengths.
+   * is hashed and looked up. The hashes of the suffixes grow from the word's end, one char each
+   * ({@link #hash} of a suffix one char longer adds that char times the next power of 31), so this
+   * costs the longest ending length plus one lookup per distinct ending length.
    */
   long lookupEnding(String text, int from, int to) {
     long sets = 0;
+    int hash = 0;
+    int power = 1;
+    int hashed = 0;
     for (int length : suffixLengths) {
       if (length >= to - from) {
         break;
       }
-      int start = to - length;
-      sets |= suffixes.lookup(text, start, to, hash(text, start, to));
+      while (hashed < length) {
+        hashed++;
+        hash += lower(text.charAt(to - hashed)) * power;
+        power *= 31;
+      }
+      sets |= suffixes.lookup(text, to - length, to, hash);
     }
     return sets;
   }
@@ -135,13 +153,19 @@ final class Keywords {
       return 0;
     }
     int slot = hash & mask;
-    while (words[slot] != null) {
-      if (hashes[slot] == hash && equalsLower(words[slot], text, from, to)) {
+    byte tag = tag(hash);
+    for (byte t = tags[slot]; t != 0; t = tags[slot]) {
+      if (t == tag && hashes[slot] == hash && equalsLower(words[slot], text, from, to)) {
         return masks[slot];
       }
       slot = (slot + 1) & mask;
     }
     return 0;
+  }
+
+  /** The top bits of {@code hash}, never 0: equal hashes have equal tags. */
+  private static byte tag(int hash) {
+    return (byte) ((hash >>> 24) | 1);
   }
 
   private static boolean equalsLower(String word, String text, int from, int to) {

@@ -34,8 +34,20 @@ final class MatchFilter {
   /** Most ints in all follow sets of one pattern together. */
   private static final int MAX_FOLLOW = 1 << 20;
 
-  /** Most DFA states built per mode; a larger automaton is simulated as an NFA instead. */
+  /**
+   * Most DFA states built for searches anywhere in a window; a larger automaton is simulated as an
+   * NFA instead.
+   */
   private static final int MAX_DFA_STATES = 160;
+
+  /**
+   * Most DFA states built for anchored tries, at 129 ints a state (about 200 KB at most). Larger
+   * than {@link #MAX_DFA_STATES}: anchored tries are the hot ones (every start of every rule), and
+   * the e-mail and international phone patterns and their group-1 filters need 180 to 330 states;
+   * simulating them instead cost a tenth of a small chat's scan, and their simulation scratch half
+   * of its allocation.
+   */
+  static final int MAX_ANCHORED_DFA_STATES = 400;
 
   /** Symbols of the DFA: the 128 ASCII chars, then one for every non-ASCII code point. */
   private static final int SYMBOLS = 129;
@@ -99,28 +111,39 @@ final class MatchFilter {
       byte[] kinds,
       int[][] follow,
       int[] start,
-      boolean exactOverAscii) {
+      boolean exactOverAscii,
+      int maxAnchoredDfaStates) {
     this.lo = lo;
     this.hi = hi;
     this.nonAscii = nonAscii;
     this.kinds = kinds;
     this.follow = follow;
     this.start = start;
-    this.anchored = Dfa.build(this, false);
-    this.unanchored = Dfa.build(this, true);
+    this.anchored = Dfa.build(this, false, maxAnchoredDfaStates);
+    this.unanchored = Dfa.build(this, true, Math.min(MAX_DFA_STATES, maxAnchoredDfaStates));
     this.exactOverAscii = exactOverAscii;
   }
 
   /** The filter of {@code regex}, or {@link #ANY} when its syntax is outside the subset. */
   static MatchFilter of(String regex) {
+    return of(regex, MAX_ANCHORED_DFA_STATES);
+  }
+
+  /**
+   * The filter of {@code regex} with DFAs of at most {@code maxAnchoredDfaStates} states (0: none,
+   * every run simulates the NFA; tests compare the two).
+   */
+  static MatchFilter of(String regex, int maxAnchoredDfaStates) {
     try {
-      return new Builder().build(FilterSyntax.parse(regex), FilterSyntax.exactOverAscii(regex));
+      return new Builder()
+          .build(
+              FilterSyntax.parse(regex), FilterSyntax.exactOverAscii(regex), maxAnchoredDfaStates);
     } catch (FilterSyntax.Unsupported e) {
       return ANY;
     }
   }
 
-  /** Number of states a {@link Scratch} must hold for this filter. */
+  /** Number of states a {@link Scratch} holds for this filter once it ran. */
   int states() {
     return follow == null ? 0 : follow.length;
   }
@@ -187,7 +210,7 @@ final class MatchFilter {
    */
   private int simulate(
       String text, int from, int to, Scratch scratch, boolean anywhere, boolean allEnds) {
-    int gen = scratch.nextGeneration();
+    int gen = scratch.nextGeneration(follow.length);
     int[] mark = scratch.mark;
     int[] cur = scratch.current;
     int[] next = scratch.next;
@@ -226,7 +249,7 @@ final class MatchFilter {
         return UNSURE;
       }
       int symbol = c < 128 ? c : 128;
-      gen = scratch.nextGeneration();
+      gen = scratch.nextGeneration(follow.length);
       int nextCount = 0;
       boolean matched = false;
       for (int k = 0; k < count; k++) {
@@ -274,7 +297,7 @@ final class MatchFilter {
 
   /** Whether {@code $} (and any assertion after it) leads from the states to a match. */
   private boolean endMatches(int[] states, int count, Scratch scratch) {
-    int gen = scratch.nextGeneration();
+    int gen = scratch.nextGeneration(follow.length);
     int[] mark = scratch.mark;
     int[] stack = scratch.stack;
     int top = 0;
@@ -306,41 +329,60 @@ final class MatchFilter {
    * numbered from 0 (the start); a state's row holds its successor per symbol.
    */
   private static final class Dfa {
-    /** Successor per state and symbol, {@code state * SYMBOLS + symbol}. */
+    /** Flag of a state that holds the match state. */
+    private static final int MATCHED = 1;
+
+    /** Flag of a state where {@code $} at the end of the slice completes a match. */
+    private static final int MATCHED_AT_END = 2;
+
+    /** Flag of a state after which no match can follow (only for anchored tries). */
+    private static final int DEAD = 4;
+
+    /**
+     * Flag of a state that holds the match state and nothing else, so no later end can follow (only
+     * for anchored tries). {@link #onlyEnd} stops there, as the simulation does when only the match
+     * is left, instead of reading on into a char it cannot tell about.
+     */
+    private static final int ENDED = 8;
+
+    /** Where an entry keeps its state's flags; below them is the state's row. */
+    private static final int FLAG_SHIFT = 24;
+
+    private static final int ROW_MASK = (1 << FLAG_SHIFT) - 1;
+
+    /**
+     * Per state and symbol, at {@code state * SYMBOLS + symbol}: the entry of the successor, that
+     * is its row ({@code successor * SYMBOLS}) with its flags above {@link #FLAG_SHIFT}. One load
+     * per char gives both where to look next and whether to stop.
+     */
     private final int[] next;
 
-    /** Per state: it holds the match state. */
-    private final boolean[] matched;
+    /** The entry of the start state (row 0). */
+    private final int first;
 
-    /** Per state: {@code $} at the end of the slice completes a match. */
-    private final boolean[] matchedAtEnd;
-
-    /** Per state: no match can follow (only for anchored tries). */
-    private final boolean[] dead;
-
-    private Dfa(int[] next, boolean[] matched, boolean[] matchedAtEnd, boolean[] dead) {
+    private Dfa(int[] next, int first) {
       this.next = next;
-      this.matched = matched;
-      this.matchedAtEnd = matchedAtEnd;
-      this.dead = dead;
+      this.first = first;
     }
 
     boolean run(String text, int from, int to) {
-      int state = 0;
+      int entry = first;
       int i = from;
       while (true) {
-        if (matched[state]) {
+        int flags = entry >>> FLAG_SHIFT;
+        if ((flags & MATCHED) != 0) {
           return true;
         }
-        if (dead[state] || i >= to) {
-          return matchedAtEnd[state];
+        if ((flags & DEAD) != 0 || i >= to) {
+          return (flags & MATCHED_AT_END) != 0;
         }
         char c = text.charAt(i);
+        int row = entry & ROW_MASK;
         if (c < 128) {
-          state = next[state * SYMBOLS + c];
+          entry = next[row + c];
           i++;
         } else {
-          state = next[state * SYMBOLS + 128];
+          entry = next[row + 128];
           i += width(text, i, to);
         }
       }
@@ -349,29 +391,33 @@ final class MatchFilter {
     /** See {@link MatchFilter#onlyEnd}. */
     int onlyEnd(String text, int from, int to) {
       int end = NO_MATCH;
-      int state = 0;
+      int entry = first;
       int i = from;
       while (true) {
-        boolean ends = matched[state] || (i >= to && matchedAtEnd[state]);
+        int flags = entry >>> FLAG_SHIFT;
+        boolean ends = (flags & MATCHED) != 0 || (i >= to && (flags & MATCHED_AT_END) != 0);
         if (ends) {
           if (end != NO_MATCH) {
             return UNSURE;
           }
           end = i;
         }
-        if (dead[state] || i >= to) {
+        if ((flags & (DEAD | ENDED)) != 0 || i >= to) {
           return end;
         }
         char c = text.charAt(i++);
         if (c >= 128) {
           return UNSURE;
         }
-        state = next[state * SYMBOLS + c];
+        entry = next[(entry & ROW_MASK) + c];
       }
     }
 
-    /** The DFA of {@code filter}, or null when it would exceed {@link #MAX_DFA_STATES}. */
-    static Dfa build(MatchFilter filter, boolean anywhere) {
+    /** The DFA of {@code filter}, or null when it would exceed {@code maxStates} states. */
+    static Dfa build(MatchFilter filter, boolean anywhere, int maxStates) {
+      if (maxStates <= 0) {
+        return null;
+      }
       int n = filter.follow.length;
       java.util.Map<Key, Integer> ids = new java.util.HashMap<>();
       List<int[]> sets = new ArrayList<>();
@@ -414,7 +460,7 @@ final class MatchFilter {
           Key key = new Key(target);
           Integer id = ids.get(key);
           if (id == null) {
-            if (sets.size() == MAX_DFA_STATES) {
+            if (sets.size() >= maxStates) {
               return null;
             }
             id = sets.size();
@@ -426,26 +472,40 @@ final class MatchFilter {
         rows.add(row);
       }
       int count = sets.size();
-      int[] next = new int[count * SYMBOLS];
-      boolean[] matched = new boolean[count];
-      boolean[] matchedAtEnd = new boolean[count];
-      boolean[] dead = new boolean[count];
+      int[] flags = new int[count];
       for (int d = 0; d < count; d++) {
-        System.arraycopy(rows.get(d), 0, next, d * SYMBOLS, SYMBOLS);
         int[] set = sets.get(d);
+        boolean matched = false;
+        boolean onlyMatch = set.length > 0;
         for (int s : set) {
-          matched[d] |= filter.kinds[s] == MATCH;
+          matched |= filter.kinds[s] == MATCH;
+          onlyMatch &= filter.kinds[s] == MATCH;
         }
-        matchedAtEnd[d] = matched[d] || filter.endMatches(set, set.length, scratch);
-        dead[d] = !anywhere && set.length == 0;
+        boolean matchedAtEnd = matched || filter.endMatches(set, set.length, scratch);
+        flags[d] =
+            (matched ? MATCHED : 0)
+                | (matchedAtEnd ? MATCHED_AT_END : 0)
+                | (!anywhere && set.length == 0 ? DEAD : 0)
+                | (!anywhere && onlyMatch ? ENDED : 0);
       }
-      return new Dfa(next, matched, matchedAtEnd, dead);
+      if ((long) count * SYMBOLS > ROW_MASK) {
+        return null; // rows would reach into the flags
+      }
+      int[] next = new int[count * SYMBOLS];
+      for (int d = 0; d < count; d++) {
+        int[] row = rows.get(d);
+        for (int symbol = 0; symbol < SYMBOLS; symbol++) {
+          int target = row[symbol];
+          next[d * SYMBOLS + symbol] = (target * SYMBOLS) | (flags[target] << FLAG_SHIFT);
+        }
+      }
+      return new Dfa(next, flags[0] << FLAG_SHIFT);
     }
   }
 
   /** {@code states} plus what their {@code ^} assertions lead to, sorted. */
   private int[] closeBegin(int[] states, Scratch scratch) {
-    int gen = scratch.nextGeneration();
+    int gen = scratch.nextGeneration(follow.length);
     List<Integer> out = new ArrayList<>();
     int[] stack = scratch.stack;
     int top = 0;
@@ -482,11 +542,13 @@ final class MatchFilter {
   }
 
   /**
-   * Simulation state of one scan, reused for every try: sized for the largest filter, and allocated
-   * only when a filter without a DFA first runs.
+   * Simulation state of one scan, reused for every try. Its arrays are allocated when a filter
+   * without a DFA first runs, as long as that filter's states, and grown when a larger one runs: a
+   * scan pays only for the filters its text makes it simulate, not for the largest of all rules.
+   * Holds state numbers only, never text.
    */
   static final class Scratch {
-    /** States of the largest filter. */
+    /** States the arrays are allocated for at least. */
     private final int size;
 
     /** Generation in which each state was last added, to add each state once per step. */
@@ -504,16 +566,25 @@ final class MatchFilter {
     /** Current generation; never 0, which a fresh {@link #mark} holds. */
     private int generation;
 
+    /** A scratch whose arrays are as long as the first filter that runs needs. */
+    Scratch() {
+      this(0);
+    }
+
+    /** A scratch whose arrays hold at least {@code states} states once allocated. */
     Scratch(int states) {
       size = states;
     }
 
-    private int nextGeneration() {
-      if (mark == null) {
-        mark = new int[size];
-        current = new int[size];
-        next = new int[size];
-        stack = new int[size];
+    /** A new generation, for a filter of {@code states} states. */
+    private int nextGeneration(int states) {
+      if (mark == null || mark.length < states) {
+        // Fresh arrays: a zero mark is older than every generation, so no state looks added.
+        int length = Math.max(states, size);
+        mark = new int[length];
+        current = new int[length];
+        next = new int[length];
+        stack = new int[length];
       }
       if (++generation == Integer.MAX_VALUE) {
         Arrays.fill(mark, 0);
@@ -537,7 +608,7 @@ final class MatchFilter {
     /** Per state: successors (one for a char or assertion state, any number for a split). */
     private final List<int[]> outs = new ArrayList<>();
 
-    MatchFilter build(FilterSyntax.Node root, boolean exactOverAscii)
+    MatchFilter build(FilterSyntax.Node root, boolean exactOverAscii, int maxAnchoredDfaStates)
         throws FilterSyntax.Unsupported {
       int match = add(MATCH, null, new int[0]);
       int start = compile(root, match);
@@ -567,7 +638,15 @@ final class MatchFilter {
           follow[s] = new int[0];
         }
       }
-      return new MatchFilter(lo, hi, nonAscii, kindArray, follow, closure(start), exactOverAscii);
+      return new MatchFilter(
+          lo,
+          hi,
+          nonAscii,
+          kindArray,
+          follow,
+          closure(start),
+          exactOverAscii,
+          maxAnchoredDfaStates);
     }
 
     /** The non-split states reachable from {@code state} through splits. */

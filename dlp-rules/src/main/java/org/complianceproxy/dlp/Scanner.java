@@ -30,18 +30,10 @@ public final class Scanner {
   /** Person names from name lists and context; null in scanners of custom rule files. */
   private final NameDetector names;
 
-  /** States of the largest rule's filters (its {@link MatchFilter}, its {@link GroupSpan}). */
-  private final int filterStates;
-
   private Scanner(RuleLoader.RuleSet set, NameDetector names) {
     this.rules = set.rules();
     this.keywords = set.keywords();
     this.names = names;
-    this.filterStates =
-        rules.stream()
-            .mapToInt(r -> Math.max(r.filter().states(), r.groupSpan().states()))
-            .max()
-            .orElse(0);
   }
 
   /** The rules bundled in {@code dlp/rules.yaml}, loaded on first use and shared afterwards. */
@@ -135,33 +127,37 @@ public final class Scanner {
 
   private static List<Finding> applyPolicy(
       String text, List<Finding> findings, Policy policy, boolean output) {
-    List<Candidate> candidates = new ArrayList<>();
+    List<Finding> withActions = new ArrayList<>(findings.size());
     for (Finding f : findings) {
       String value = text.substring(f.start(), f.end());
       Action action = output ? policy.outputAction(f, value) : policy.inputAction(f, value);
-      candidates.add(
-          new Candidate(
-              new Finding(f.start(), f.end(), f.type(), f.ruleId(), action, f.confidence()),
-              Integer.MAX_VALUE - 1));
+      withActions.add(
+          new Finding(f.start(), f.end(), f.type(), f.ruleId(), action, f.confidence()));
     }
-    if (!policy.deniedTerms().isEmpty()) {
-      for (String term : policy.deniedTerms()) {
-        char first = term.charAt(0);
-        for (int at = 0; at + term.length() <= text.length(); at++) {
-          if (Character.toLowerCase(text.charAt(at)) != first
-              || !text.regionMatches(true, at, term, 0, term.length())) {
-            continue;
-          }
-          int end = at + term.length();
-          boolean wordStart = at == 0 || !Character.isLetterOrDigit(text.charAt(at - 1));
-          boolean wordEnd = end == text.length() || !Character.isLetterOrDigit(text.charAt(end));
-          if (wordStart && wordEnd) {
-            Action action = output ? policy.denyOutputAction() : policy.denyAction();
-            // Deny-list terms win ties: the tenant named them explicitly.
-            candidates.add(
-                new Candidate(
-                    new Finding(at, end, EntityType.CUSTOM, "deny-list", action, 1.0), -1));
-          }
+    if (policy.deniedTerms().isEmpty()) {
+      // The scan's findings are sorted and never overlap: resolving them again would keep every
+      // one, in this order.
+      return List.copyOf(withActions);
+    }
+    List<Candidate> candidates = new ArrayList<>();
+    for (Finding f : withActions) {
+      candidates.add(new Candidate(f, Integer.MAX_VALUE - 1));
+    }
+    for (String term : policy.deniedTerms()) {
+      char first = term.charAt(0);
+      for (int at = 0; at + term.length() <= text.length(); at++) {
+        if (Character.toLowerCase(text.charAt(at)) != first
+            || !text.regionMatches(true, at, term, 0, term.length())) {
+          continue;
+        }
+        int end = at + term.length();
+        boolean wordStart = at == 0 || !Character.isLetterOrDigit(text.charAt(at - 1));
+        boolean wordEnd = end == text.length() || !Character.isLetterOrDigit(text.charAt(end));
+        if (wordStart && wordEnd) {
+          Action action = output ? policy.denyOutputAction() : policy.denyAction();
+          // Deny-list terms win ties: the tenant named them explicitly.
+          candidates.add(
+              new Candidate(new Finding(at, end, EntityType.CUSTOM, "deny-list", action, 1.0), -1));
         }
       }
     }
@@ -194,9 +190,9 @@ public final class Scanner {
     String s = text.toString();
     Prefilter.Hits hits = Prefilter.hits(s, keywords);
     List<Candidate> candidates = new ArrayList<>();
-    MatchFilter.Scratch scratch = new MatchFilter.Scratch(filterStates);
+    AnchoredSearch search = new AnchoredSearch(s, hits, new MatchFilter.Scratch(), counters);
     for (int r = 0; r < rules.size(); r++) {
-      new AnchoredSearch(rules.get(r), r, s, hits, scratch, counters).run(candidates);
+      search.run(rules.get(r), r, candidates);
     }
     if (names != null) {
       names.detect(s, hits.capitalWords, rules.size(), candidates);
