@@ -8,7 +8,7 @@ import java.util.Random;
  * the same bytes, but for the fresh slot that {@link Workload} numbers per request. The text needs
  * no JSON escaping.
  */
-final class Prompts {
+public final class Prompts {
   private static final String[] WORDS = {
     "the",
     "invoice",
@@ -51,7 +51,7 @@ final class Prompts {
 
   private final Random random;
 
-  Prompts(long seed) {
+  public Prompts(long seed) {
     this.random = new Random(seed);
   }
 
@@ -59,7 +59,7 @@ final class Prompts {
    * A user text of about {@code chars} characters with {@code piiItems} personal data items spread
    * evenly through it.
    */
-  String text(int chars, int piiItems) {
+  public String text(int chars, int piiItems) {
     return text(chars, piiItems, false);
   }
 
@@ -68,7 +68,7 @@ final class Prompts {
    * the local part {@link #FRESH_SLOT}, so that every request of its {@link Workload} carries a
    * value never sent before.
    */
-  String text(int chars, int piiItems, boolean fresh) {
+  public String text(int chars, int piiItems, boolean fresh) {
     boolean freshPending = fresh;
     StringBuilder text = new StringBuilder(chars + 64);
     int gap = piiItems == 0 ? Integer.MAX_VALUE : Math.max(1, chars / (piiItems + 1));
@@ -92,7 +92,7 @@ final class Prompts {
   }
 
   /** {@code {"model":...,"messages":[system, user]}} with the given user text. */
-  static String chat(String model, String userText, boolean stream) {
+  public static String chat(String model, String userText, boolean stream) {
     return "{\"model\":\""
         + model
         + "\",\"stream\":"
