@@ -215,13 +215,7 @@ final class ExchangeLifecycle implements RestoreListener {
 
   /** Writes one chunk of the answer; the bytes are wrapped, not copied, and must not change. */
   void writeContent(byte[] bytes) {
-    if (bytes.length == 0) {
-      return;
-    }
-    if (firstByteNanos < 0) {
-      firstByteNanos = System.nanoTime();
-    }
-    ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)));
+    writeChunk(Unpooled.wrappedBuffer(bytes));
   }
 
   /**
@@ -229,15 +223,12 @@ final class ExchangeLifecycle implements RestoreListener {
    * are wrapped side by side, not copied into one array, and must not change.
    */
   void writeContent(List<byte[]> pieces) {
-    if (pieces.isEmpty()) {
-      return;
-    }
-    if (pieces.size() == 1) {
-      writeContent(pieces.get(0));
-      return;
-    }
     // wrappedBuffer skips empty arrays, and gives the empty buffer when nothing is left
-    ByteBuf content = Unpooled.wrappedBuffer(pieces.toArray(new byte[0][]));
+    writeChunk(Unpooled.wrappedBuffer(pieces.toArray(new byte[0][])));
+  }
+
+  // Writes and flushes one chunk, noting the first byte's time; an empty one is dropped.
+  private void writeChunk(ByteBuf content) {
     if (!content.isReadable()) {
       content.release();
       return;
