@@ -10,12 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
-import java.util.Optional;
 import org.complianceproxy.proxy.audit.AuditJson;
 import org.complianceproxy.proxy.audit.RestoreRecord;
 import org.complianceproxy.proxy.audit.SpoolAuditSink;
-import org.complianceproxy.proxy.config.ConfigLoader;
 import org.complianceproxy.proxy.config.ProxyConfig;
 import org.complianceproxy.proxy.error.ProxyException;
 import org.complianceproxy.proxy.testing.LeakGuard;
@@ -47,13 +44,7 @@ class AuditBackpressureTest {
 
   @BeforeEach
   void setUp() throws IOException {
-    ProxyConfig config =
-        ConfigLoader.load(
-            Optional.empty(),
-            Map.of(
-                "PROXY_DATA_DIR", dataDir.toString(),
-                "PROXY_API_KEYS", "acme:sk-acme",
-                "OPENAI_BASE_URL", "http://127.0.0.1:9/v1"));
+    ProxyConfig config = EmbeddedFrontDoor.openAiConfig(dataDir);
     assertThat(config.audit().strict()).isFalse();
     // Room for a few lines on disk only.
     spool = new SpoolAuditSink(dataDir.resolve("spool"), new AuditJson("proxy-bp"), 4096, CAP);

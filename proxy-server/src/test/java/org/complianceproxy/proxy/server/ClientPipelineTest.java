@@ -9,11 +9,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.complianceproxy.proxy.audit.AuditRecord;
 import org.complianceproxy.proxy.audit.RequestSummary;
-import org.complianceproxy.proxy.config.ConfigLoader;
 import org.complianceproxy.proxy.config.ProxyConfig;
 import org.complianceproxy.proxy.testing.LeakGuard;
 import org.junit.jupiter.api.AfterEach;
@@ -39,13 +36,7 @@ class ClientPipelineTest {
 
   @BeforeEach
   void setUp() throws IOException {
-    ProxyConfig config =
-        ConfigLoader.load(
-            Optional.empty(),
-            Map.of(
-                "PROXY_DATA_DIR", dataDir.toString(),
-                "PROXY_API_KEYS", "acme:sk-acme",
-                "OPENAI_BASE_URL", "http://127.0.0.1:9/v1"));
+    ProxyConfig config = EmbeddedFrontDoor.openAiConfig(dataDir);
     ProxyConfig small =
         new ProxyConfig(
             config.listen(),

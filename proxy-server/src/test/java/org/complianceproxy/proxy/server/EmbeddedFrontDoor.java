@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.complianceproxy.dlp.Scanner;
 import org.complianceproxy.proxy.admin.Metrics;
@@ -19,6 +22,7 @@ import org.complianceproxy.proxy.bedrock.ModelRoutes;
 import org.complianceproxy.proxy.bedrock.ResidencyPolicy;
 import org.complianceproxy.proxy.bedrock.SigV4Verifier;
 import org.complianceproxy.proxy.chat.ChatRequestSanitizer;
+import org.complianceproxy.proxy.config.ConfigLoader;
 import org.complianceproxy.proxy.config.ProxyConfig;
 import org.complianceproxy.proxy.token.Keyring;
 import org.complianceproxy.proxy.token.TokenMinter;
@@ -90,6 +94,19 @@ final class EmbeddedFrontDoor implements AutoCloseable {
   }
 
   /** The OpenAI front door only. */
+  /**
+   * The configuration of an OpenAI front door for tests: tenant {@code acme} with key {@code
+   * sk-acme}, data under {@code dataDir}, an upstream nobody listens on.
+   */
+  static ProxyConfig openAiConfig(Path dataDir) {
+    return ConfigLoader.load(
+        Optional.empty(),
+        Map.of(
+            "PROXY_DATA_DIR", dataDir.toString(),
+            "PROXY_API_KEYS", "acme:sk-acme",
+            "OPENAI_BASE_URL", "http://127.0.0.1:9/v1"));
+  }
+
   static EmbeddedFrontDoor openAi(ProxyConfig config, AuditSink sink) throws IOException {
     return new EmbeddedFrontDoor(config, sink, null);
   }
