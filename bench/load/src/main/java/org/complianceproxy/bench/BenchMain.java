@@ -176,9 +176,16 @@ public final class BenchMain {
                 + (note.isEmpty() ? "" : "\n\n" + note));
     String notes =
         "Latency: open-loop runs count from each request's scheduled start (no coordinated"
-            + " omission), after an unrecorded lead-in at the same rate (2 s for the small chat,"
-            + " 1 s for the PII-dense and large prompts, on every path, as wrk2 calibrates);"
-            + " closed-loop runs from each send, after 0.5 s of unrecorded load. For streams, latency is the whole"
+            + String.format(
+                Locale.ROOT,
+                " omission), after an unrecorded lead-in at the same rate (%s s for the small"
+                    + " chat, %s s for the PII-dense and large prompts, on every path, as wrk2"
+                    + " calibrates); closed-loop runs from each send, after %s s of unrecorded"
+                    + " load.",
+                seconds(QuickSuite.SMALL_LEAD_IN_SECONDS * scale),
+                seconds(QuickSuite.PROMPT_LEAD_IN_SECONDS * scale),
+                seconds(QuickSuite.CLOSED_WARM_SECONDS * scale))
+            + " For streams, latency is the whole"
             + " stream and first byte is the first event (time to first token); the OpenAI"
             + " stand-in sends a first chunk with the role and no text at once, so for its streams"
             + " first byte is the time to open the stream, before any text. CPU: 100 % = one"
@@ -223,6 +230,11 @@ public final class BenchMain {
       deleteTree(work);
     }
     return 0;
+  }
+
+  /** Seconds as the report writes them: {@code 2}, {@code 0.5}. */
+  private static String seconds(double seconds) {
+    return java.math.BigDecimal.valueOf(seconds).stripTrailingZeros().toPlainString();
   }
 
   private static String value(String[] args, int i) {

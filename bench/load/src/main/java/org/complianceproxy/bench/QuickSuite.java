@@ -38,6 +38,12 @@ final class QuickSuite {
   static final String BEDROCK_STREAMS = "Bedrock converse-stream 1 KB";
 
   static final double SMALL_RATE = 1000;
+
+  /** Unrecorded load before a measured run ({@link #leadIn}), in seconds at scale 1. */
+  static final double SMALL_LEAD_IN_SECONDS = 2;
+
+  static final double PROMPT_LEAD_IN_SECONDS = 1;
+  static final double CLOSED_WARM_SECONDS = 0.5;
   static final int MANY_STREAMS_COUNT = 5000;
 
   private final BenchStack stack;
@@ -129,7 +135,7 @@ final class QuickSuite {
             },
             warmUpCap);
     for (String via : List.of("direct", "nginx", "proxy")) {
-      leadIn(SMALL_OPEN, via, small, SMALL_RATE, 64, seconds(2));
+      leadIn(SMALL_OPEN, via, small, SMALL_RATE, 64, seconds(SMALL_LEAD_IN_SECONDS));
       measure(
           SMALL_OPEN,
           "open " + (int) SMALL_RATE + "/s",
@@ -137,11 +143,11 @@ final class QuickSuite {
           g -> g.openLoop(small, SMALL_RATE, seconds(10), 64, Duration.ofSeconds(30)));
     }
     for (String via : List.of("direct", "nginx", "proxy")) {
-      warm(via, small, 32, seconds(0.5));
+      warm(via, small, 32, seconds(CLOSED_WARM_SECONDS));
       measure(SMALL_CLOSED, "closed 32 conns", via, g -> g.closedLoop(small, 32, seconds(5)));
     }
     for (String via : List.of("direct", "nginx", "proxy")) {
-      leadIn(PII_DENSE, via, dense, 300, 32, seconds(1));
+      leadIn(PII_DENSE, via, dense, 300, 32, seconds(PROMPT_LEAD_IN_SECONDS));
       measure(
           PII_DENSE,
           "open 300/s",
@@ -149,7 +155,7 @@ final class QuickSuite {
           g -> g.openLoop(dense, 300, seconds(5), 32, Duration.ofSeconds(30)));
     }
     for (String via : List.of("direct", "nginx", "proxy")) {
-      leadIn(LARGE, via, large, 20, 16, seconds(1));
+      leadIn(LARGE, via, large, 20, 16, seconds(PROMPT_LEAD_IN_SECONDS));
       measure(
           LARGE,
           "open 20/s",
@@ -186,7 +192,7 @@ final class QuickSuite {
    */
   private void bedrockStreams(Prompts prompts, List<Workload> workloads)
       throws InterruptedException {
-    if (!BEDROCK_STREAMS.toLowerCase(java.util.Locale.ROOT).contains(only)) {
+    if (!selected(BEDROCK_STREAMS)) {
       return;
     }
     String text = prompts.text(1000, 4);
@@ -229,12 +235,17 @@ final class QuickSuite {
   private void leadIn(
       String scenario, String via, Workload workload, double rate, int connections, Duration time)
       throws InterruptedException {
-    if (!scenario.toLowerCase(java.util.Locale.ROOT).contains(only)) {
+    if (!selected(scenario)) {
       return;
     }
     try (LoadGenerator generator = generator(openAi(), via)) {
       generator.openLoop(workload, rate, time, connections, Duration.ofSeconds(30));
     }
+  }
+
+  /** Whether {@code --only} lets {@code scenario} run. */
+  private boolean selected(String scenario) {
+    return scenario.toLowerCase(java.util.Locale.ROOT).contains(only);
   }
 
   private void measure(String scenario, String load, String via, Run run)
@@ -244,7 +255,7 @@ final class QuickSuite {
 
   private void measure(Upstream upstream, String scenario, String load, String via, Run run)
       throws InterruptedException {
-    if (!scenario.toLowerCase(java.util.Locale.ROOT).contains(only)) {
+    if (!selected(scenario)) {
       return;
     }
     ChildProcess front = front(via);
